@@ -1,0 +1,52 @@
+# Shared by scripts/demo and scripts/test: Debian package bootstrap and builds.
+# shellcheck shell=bash
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Packages every build needs.
+BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libevent-dev libprotobuf-c-dev
+	protobuf-c-compiler libsystemd-dev libseccomp-dev check)
+
+pkg_installed() {
+	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+}
+
+# ensure_packages PKG... : installs what is missing when root, else prints the
+# exact command and exits.  Packages named foo:arm64 need the arm64 architecture.
+ensure_packages() {
+	local missing=() need_arm64=0 p
+	for p in "$@"; do
+		pkg_installed "$p" || missing+=("$p")
+		[[ $p == *:arm64 ]] && need_arm64=1
+	done
+	((${#missing[@]})) || return 0
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "Missing Debian packages: ${missing[*]}" >&2
+		echo "Install them with:" >&2
+		if ((need_arm64)) && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			echo "  sudo dpkg --add-architecture arm64 && sudo apt-get update && \\" >&2
+			echo "  sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		else
+			echo "  sudo apt-get update && sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+		fi
+		exit 1
+	fi
+	if ((need_arm64)) && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+		dpkg --add-architecture arm64
+	fi
+	echo "Installing missing Debian packages: ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get update -q
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# meson_build DIR [meson setup options...]: configure once, then build.
+meson_build() {
+	local dir=$1
+	shift
+	if [[ ! -f $top/$dir/build.ninja ]]; then
+		meson setup "$top/$dir" "$top" "$@"
+	else
+		meson configure "$top/$dir" "$@" >/dev/null
+	fi
+	ninja -C "$top/$dir"
+}
