@@ -119,7 +119,8 @@ bool sg_shape_from_hello(const Sg__Hello *h, struct sg_vm_shape *s, const char *
 	s->map.gicd_base = am->gicd_base;
 	s->map.gicr_base = am->gicr_base;
 	s->map.nr_its = (unsigned)am->n_its_base;
-	memcpy(s->map.its_base, am->its_base, s->map.nr_its * sizeof(s->map.its_base[0]));
+	if (s->map.nr_its)
+		memcpy(s->map.its_base, am->its_base, s->map.nr_its * sizeof(s->map.its_base[0]));
 	return sg_shape_check(s, why);
 }
 

@@ -33,7 +33,9 @@ const char *sg_wire_strerror(enum sg_wire_err err)
 static void *arena_alloc(void *data, size_t size)
 {
 	struct sg_arena *a = data;
-	size_t off = (a->used + 15u) & ~(size_t)15u;
+	/* Align the address, not the offset: callers may place the arena anywhere. */
+	uintptr_t at = ((uintptr_t)a->base + a->used + 15u) & ~(uintptr_t)15u;
+	size_t off = (size_t)(at - (uintptr_t)a->base);
 
 	if (off > a->size || size > a->size - off) {
 		a->exhausted = true;

@@ -109,7 +109,8 @@ static int apply_welcome(const Sg__Welcome *w, struct sg_attachment *att, char *
 	att->resume_token_len = w->resume_token.len < sizeof(att->resume_token)
 					? w->resume_token.len
 					: sizeof(att->resume_token);
-	memcpy(att->resume_token, w->resume_token.data, att->resume_token_len);
+	if (att->resume_token_len)
+		memcpy(att->resume_token, w->resume_token.data, att->resume_token_len);
 	snprintf(att->daemon_version, sizeof(att->daemon_version), "%s", w->daemon_version);
 	return 0;
 }

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One data channel of an attached VM (an MMIO channel or the bus): taking
+ * datagrams off the socket and decoding them, and sending the daemon's
+ * messages without ever blocking: what the socket does not take at once
+ * waits in an ordered output queue flushed when the socket is writable.
+ */
+#ifndef GICD_CHANNEL_H
+#define GICD_CHANNEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "log.h"
+#include "wire.h"
+
+struct event_base;
+struct event;
+struct evbuffer;
+
+/* A receive buffer and, in the same allocation, a decoding arena whose
+ * start is aligned for any struct protobuf-c decodes into it. */
+#define CHANNEL_RX_SIZE	     (SG_WIRE_MAX + 1u)
+#define CHANNEL_ARENA_OFFSET ((CHANNEL_RX_SIZE + 63u) & ~63u)
+#define CHANNEL_RX_ALLOC     (CHANNEL_ARENA_OFFSET + SG_WIRE_ARENA_SIZE)
+
+/* Most messages waiting in one channel's output queue; beyond it the VMM is
+ * not reading and the VM is detached. */
+#define CHANNEL_TXQ_MAX 65536u
+
+struct channel_stats {
+	uint64_t rx;			   /* datagrams received */
+	uint64_t applied;		   /* messages applied to the core */
+	uint64_t dups;			   /* sequenced messages at or below last_applied */
+	uint64_t malformed;		   /* in sequence but invalid: seq consumed, not applied */
+	uint64_t tx;			   /* messages sent (or queued) to the VMM */
+	uint64_t tx_queued;		   /* of those, messages that had to wait in the queue */
+	uint64_t txq_peak;		   /* most messages queued at once */
+	uint64_t budget_hits;		   /* drain passes cut short by the per-channel bound */
+	uint64_t rejects[SG_WIRE_NR_ERRS]; /* per enum sg_wire_err */
+};
+
+struct channel {
+	unsigned index; /* core channel number: MMIO 0..n-1, bus n */
+	enum sg_chan_kind kind;
+	char name[16]; /* "mmio3", "bus": for logs */
+	int fd;
+	uint64_t last_applied; /* highest sequence number applied */
+	struct event *rd_ev;
+	struct event *wr_ev;
+	struct evbuffer *txq; /* u16 length + packed Envelope, in order */
+	uint64_t txq_len;     /* messages in txq */
+	bool broken;	      /* hangup, hard error or queue overflow: VM must go */
+	const struct channel_ops *ops;
+	struct channel_stats stats;
+};
+
+/* Outcome of taking one datagram off a channel. */
+enum channel_rx {
+	CHANNEL_RX_MSG,	   /* *env is a decoded envelope (valid until the next decode) */
+	CHANNEL_RX_REJECT, /* a datagram was dropped; counted and logged */
+	CHANNEL_RX_AGAIN,  /* nothing queued */
+	CHANNEL_RX_GONE,   /* hangup or hard error: ch->broken is set */
+};
+
+/* What a channel tells its owner (the VM session). */
+struct channel_ops {
+	void (*readable)(struct channel *ch, void *arg);
+	/* The output queue failed (peer gone or not reading): ch->broken is set. */
+	void (*broken)(struct channel *ch, void *arg);
+	void *arg;
+};
+
+/*
+ * Sets up ch for fd (made non-blocking) with events on base; ops must
+ * outlive ch.  On failure returns a negative errno and leaves fd open.
+ */
+int channel_init(struct channel *ch, struct event_base *base, unsigned index,
+		 enum sg_chan_kind kind, int fd, const struct channel_ops *ops);
+/* Frees events and queue and closes the fd. */
+void channel_fini(struct channel *ch);
+
+/*
+ * Receives and decodes one datagram into arena, using rxbuf (CHANNEL_RX_SIZE
+ * bytes).  Envelope-level problems (size, fds, decoding, version, body) are
+ * rejected and counted here.
+ */
+enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg_arena *arena,
+			     Sg__Envelope **env);
+
+/* Counts and logs (rate-limited) a rejected message. */
+void channel_reject(struct channel *ch, enum sg_wire_err err, uint64_t seq, const char *why);
+
+/* Sends env, or queues it if the socket is full; sets ch->broken on failure. */
+void channel_send(struct channel *ch, const Sg__Envelope *env);
+
+/* One log line with this channel's counters. */
+void channel_log_stats(const struct channel *ch, enum sg_log_level level);
+
+#endif

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The gicd-server process: one libevent loop serving the control socket
+ * and at most one attached VM, signals, readiness and status for the
+ * service manager, exit codes.
+ */
+#ifndef GICD_SERVER_H
+#define GICD_SERVER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Exit codes (docs/gicd-server.md). */
+enum {
+	GICD_EXIT_OK = 0,      /* clean stop: SIGTERM/SIGINT, or the VM detached */
+	GICD_EXIT_FAILURE = 1, /* runtime failure */
+	GICD_EXIT_USAGE = 2,   /* bad options or configuration */
+};
+
+#define GICD_MAX_ALLOW_UIDS 64u
+
+struct server_config {
+	const char *vm_name;
+	const char *control_path; /* NULL: socket activation only */
+	unsigned nr_allow_uids;	  /* 0: root and our own euid */
+	uid_t allow_uid[GICD_MAX_ALLOW_UIDS];
+};
+
+/* Runs the daemon until it stops; returns the exit code. */
+int server_run(const struct server_config *cfg);
+
+#endif

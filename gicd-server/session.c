@@ -1,0 +1,361 @@
+// SPDX-License-Identifier: MIT
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+/* Where a sequenced message stands against its channel's last applied seq. */
+enum seq_verdict { SEQ_NEXT, SEQ_DUP, SEQ_GAP };
+
+static enum seq_verdict seq_check(const struct channel *ch, uint64_t seq)
+{
+	if (seq <= ch->last_applied)
+		return SEQ_DUP;
+	return seq == ch->last_applied + 1 ? SEQ_NEXT : SEQ_GAP;
+}
+
+static void mark_gone(struct session *s, const char *reason)
+{
+	if (s->gone)
+		return;
+	s->gone = true;
+	for (unsigned i = 0; i < s->nr_chans; i++) {
+		if (s->chan[i].rd_ev)
+			event_del(s->chan[i].rd_ev);
+		if (s->chan[i].wr_ev)
+			event_del(s->chan[i].wr_ev);
+	}
+	s->ops->gone(s->ops->arg, reason);
+}
+
+/* A channel broke while we were sending or receiving: the VM is gone. */
+static bool check_broken(struct session *s)
+{
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		if (s->chan[i].broken) {
+			mark_gone(s, s->chan[i].name);
+			return true;
+		}
+	return s->gone;
+}
+
+/*
+ * The one place a message takes effect: sequence check, advance, core.
+ * (The write-ahead log of the restart issue goes here.)  Returns the
+ * verdict; only SEQ_NEXT was applied.
+ */
+static enum seq_verdict apply(struct session *s, struct channel *ch, const Sg__Envelope *env)
+{
+	enum seq_verdict v = seq_check(ch, env->seq);
+
+	switch (v) {
+	case SEQ_DUP:
+		ch->stats.dups++;
+		sg_debug("%s: duplicate %s seq %llu (applied up to %llu) dropped", ch->name,
+			 sg_wire_body_name(env->body_case), (unsigned long long)env->seq,
+			 (unsigned long long)ch->last_applied);
+		return v;
+	case SEQ_GAP:
+		channel_reject(ch, SG_WIRE_SEQ, env->seq, "gap after the last applied message");
+		return v;
+	case SEQ_NEXT: break;
+	}
+	ch->last_applied = env->seq;
+	ch->stats.applied++;
+	core_handle(&s->core, ch->index, env);
+	return v;
+}
+
+static void reply_malformed(struct channel *ch, uint64_t seq)
+{
+	Sg__MmioReply r = SG__MMIO_REPLY__INIT;
+	Sg__Envelope env;
+
+	r.seq = seq;
+	r.status = SG__MMIO_REPLY__STATUS__MALFORMED;
+	sg_envelope_init(&env);
+	env.body_case = SG__ENVELOPE__BODY_MMIO_REPLY;
+	env.mmio_reply = &r;
+	channel_send(ch, &env);
+}
+
+/*
+ * A decoded message failed validation.  If it is the next in sequence it
+ * still consumes its number, so the channel goes on; a read or waited write
+ * gets MALFORMED so its vCPU is not left waiting.  A Batch is all or
+ * nothing: none of it is applied, the numbers of its in-sequence messages
+ * are consumed.
+ */
+static void take_invalid(struct session *s, struct channel *ch, const Sg__Envelope *env,
+			 enum sg_wire_err err, const char *why)
+{
+	channel_reject(ch, err, env->seq, why);
+	if (err == SG_WIRE_SEQ)
+		return; /* the sequence numbers themselves are wrong */
+	if (env->body_case == SG__ENVELOPE__BODY_BATCH) {
+		for (size_t i = 0; i < env->batch->n_msgs; i++) {
+			if (seq_check(ch, env->batch->msgs[i]->seq) != SEQ_NEXT)
+				break;
+			ch->last_applied++;
+			ch->stats.malformed++;
+		}
+		return;
+	}
+	if (!sg_wire_body_is_sequenced(env->body_case) || seq_check(ch, env->seq) != SEQ_NEXT)
+		return;
+	ch->last_applied = env->seq;
+	ch->stats.malformed++;
+	if (ch->kind == SG_CHAN_MMIO && env->body_case == SG__ENVELOPE__BODY_MMIO &&
+	    (!env->mmio->posted || !env->mmio->write)) {
+		s->stats.malformed_replies++;
+		reply_malformed(ch, env->seq);
+	}
+}
+
+/* Holds a waited-for Mmio past the arena reset of the next decode. */
+static void stash_fence(struct session *s, struct channel *ch, const Sg__Envelope *env)
+{
+	struct session_fence *f = &s->fence[ch->index];
+
+	f->valid = true;
+	f->seq = env->seq;
+	f->mmio = *env->mmio;
+	/* Unknown fields live in the arena; the core never looks at them. */
+	f->mmio.base.n_unknown_fields = 0;
+	f->mmio.base.unknown_fields = NULL;
+}
+
+/* One received, decoded message: validate, then apply or hold it. */
+static void take(struct session *s, struct channel *ch, const Sg__Envelope *env)
+{
+	const char *why;
+	enum sg_wire_err err = sg_wire_validate(env, ch->kind, SG_TO_DAEMON, &s->shape, &why);
+
+	if (err != SG_WIRE_OK) {
+		take_invalid(s, ch, env, err, why);
+		return;
+	}
+	if (env->body_case == SG__ENVELOPE__BODY_BATCH) {
+		/* Bus messages only: nothing in a batch is waited for. */
+		for (size_t i = 0; i < env->batch->n_msgs; i++)
+			if (apply(s, ch, env->batch->msgs[i]) == SEQ_GAP)
+				break; /* the rest would be gaps too */
+		return;
+	}
+	if (core_is_fence(env) && seq_check(ch, env->seq) == SEQ_NEXT) {
+		stash_fence(s, ch, env);
+		return;
+	}
+	apply(s, ch, env);
+}
+
+/*
+ * Takes datagrams off ch until it is empty, yields a fence, breaks or uses
+ * up *budget.  Returns how many datagrams it took.
+ */
+static unsigned read_channel(struct session *s, struct channel *ch, unsigned *budget)
+{
+	unsigned taken = 0;
+
+	while (*budget && !s->fence[ch->index].valid && !ch->broken) {
+		Sg__Envelope *env;
+		enum channel_rx r = channel_recv(ch, s->rxbuf, &s->arena, &env);
+
+		if (r == CHANNEL_RX_AGAIN || r == CHANNEL_RX_GONE)
+			break;
+		(*budget)--;
+		taken++;
+		if (r == CHANNEL_RX_MSG)
+			take(s, ch, env);
+	}
+	return taken;
+}
+
+/* Serves every held fence, in channel order; returns whether there was any. */
+static bool serve_fences(struct session *s)
+{
+	bool any = false;
+
+	for (unsigned i = 0; i < s->nr_chans; i++) {
+		struct session_fence *f = &s->fence[i];
+		Sg__Envelope env;
+
+		if (!f->valid)
+			continue;
+		f->valid = false;
+		any = true;
+		if (s->chan[i].broken)
+			continue;
+		sg_envelope_init(&env);
+		env.seq = f->seq;
+		env.body_case = SG__ENVELOPE__BODY_MMIO;
+		env.mmio = &f->mmio;
+		s->stats.fences++;
+		apply(s, &s->chan[i], &env);
+	}
+	return any;
+}
+
+/*
+ * DESIGN §4.2: read every channel until nothing is queued, applying posted
+ * messages at once and holding each channel's first waited-for transaction
+ * (that channel is not read further: its vCPU waits for the answer).  Only
+ * then serve the held transactions, and start over until a round finds
+ * nothing.  So a read observes every posted write that was queued on any
+ * channel when it was read.  A channel that gives SESSION_DRAIN_BUDGET
+ * datagrams in one round is not read further in that round, the held
+ * transactions are served anyway and the loop yields to libevent; the
+ * channel stays readable, so the next callback carries on.
+ */
+static void drain_all(struct session *s)
+{
+	unsigned budget[SG_MAX_VCPUS + 1];
+
+	s->stats.drains++;
+	for (;;) {
+		bool progress, bound_hit = false, fences;
+
+		s->stats.rounds++;
+		for (unsigned i = 0; i < s->nr_chans; i++)
+			budget[i] = SESSION_DRAIN_BUDGET;
+		do {
+			progress = false;
+			for (unsigned i = 0; i < s->nr_chans; i++) {
+				struct channel *ch = &s->chan[i];
+
+				if (s->fence[i].valid || budget[i] == 0)
+					continue;
+				if (read_channel(s, ch, &budget[i]))
+					progress = true;
+				if (check_broken(s))
+					return;
+				if (budget[i] == 0) {
+					ch->stats.budget_hits++;
+					bound_hit = true;
+				}
+			}
+		} while (progress);
+		if (bound_hit) {
+			s->stats.bound_hits++;
+			sg_reject_log("a channel sent %u messages in one drain round: serving "
+				      "waiting reads before reading it further",
+				      SESSION_DRAIN_BUDGET);
+		}
+		fences = serve_fences(s);
+		if (check_broken(s) || bound_hit || !fences)
+			return;
+	}
+}
+
+static void on_readable(struct channel *ch, void *arg)
+{
+	struct session *s = arg;
+
+	(void)ch;
+	if (!s->gone)
+		drain_all(s);
+}
+
+static void on_broken(struct channel *ch, void *arg)
+{
+	struct session *s = arg;
+
+	mark_gone(s, ch->name);
+}
+
+static void core_send(void *ctx, unsigned chan, const Sg__Envelope *env)
+{
+	struct session *s = ctx;
+
+	if (chan >= s->nr_chans) {
+		sg_err("core sent a %s to channel %u, which does not exist",
+		       sg_wire_body_name(env->body_case), chan);
+		return;
+	}
+	channel_send(&s->chan[chan], env);
+}
+
+struct session *session_new(struct event_base *base, const struct sg_vm_shape *shape, int *chan_fds,
+			    struct guest_ram *ram, const struct session_ops *ops)
+{
+	struct session *s = calloc(1, sizeof(*s));
+	struct core_out out = { .send = core_send };
+	unsigned n = shape->nr_vcpus + 1;
+
+	if (s) {
+		s->rxbuf = malloc(CHANNEL_RX_ALLOC);
+		s->nr_chans = n;
+	}
+	if (!s || !s->rxbuf) {
+		for (unsigned i = 0; i < n; i++)
+			close(chan_fds[i]);
+		guest_ram_unmap(ram);
+		if (s)
+			free(s);
+		return NULL;
+	}
+	s->shape = *shape;
+	s->ram = *ram;
+	guest_ram_init(ram);
+	s->ops = ops;
+	sg_arena_init(&s->arena, s->rxbuf + CHANNEL_ARENA_OFFSET, SG_WIRE_ARENA_SIZE);
+	s->chan_ops =
+		(struct channel_ops){ .readable = on_readable, .broken = on_broken, .arg = s };
+	for (unsigned i = 0; i < n; i++)
+		s->chan[i].fd = -1;
+	out.ctx = s;
+	core_init(&s->core, &s->shape, &out);
+	for (unsigned i = 0; i < n; i++) {
+		enum sg_chan_kind kind = i < shape->nr_vcpus ? SG_CHAN_MMIO : SG_CHAN_BUS;
+
+		if (channel_init(&s->chan[i], base, i, kind, chan_fds[i], &s->chan_ops) < 0) {
+			for (unsigned j = i; j < n; j++)
+				close(chan_fds[j]);
+			session_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+void session_free(struct session *s)
+{
+	if (!s)
+		return;
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		channel_fini(&s->chan[i]);
+	guest_ram_unmap(&s->ram);
+	free(s->rxbuf);
+	free(s);
+}
+
+void session_log_stats(const struct session *s, enum sg_log_level level)
+{
+	const struct core_stats *c = &s->core.stats;
+	const struct dist_stats *d = &s->core.dist.stats;
+
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		channel_log_stats(&s->chan[i], level);
+	sg_log(level,
+	       "counters drain: runs %llu, rounds %llu, fences served %llu, bound hits %llu, "
+	       "malformed replies %llu",
+	       (unsigned long long)s->stats.drains, (unsigned long long)s->stats.rounds,
+	       (unsigned long long)s->stats.fences, (unsigned long long)s->stats.bound_hits,
+	       (unsigned long long)s->stats.malformed_replies);
+	sg_log(level,
+	       "counters core: mmio reads %llu, writes %llu (posted %llu), unmapped %llu, "
+	       "ignored %llu, spi_level %llu, unhandled %llu",
+	       (unsigned long long)c->mmio_reads, (unsigned long long)c->mmio_writes,
+	       (unsigned long long)c->mmio_posted, (unsigned long long)c->mmio_unmapped,
+	       (unsigned long long)c->mmio_ignored, (unsigned long long)c->spi_level,
+	       (unsigned long long)c->unhandled);
+	sg_log(level,
+	       "counters dist: bad width %llu, misaligned %llu, reserved %llu, read-only writes "
+	       "%llu, write-only reads %llu, bad intid %llu",
+	       (unsigned long long)d->bad_width, (unsigned long long)d->misaligned,
+	       (unsigned long long)d->reserved, (unsigned long long)d->ro_write,
+	       (unsigned long long)d->wo_read, (unsigned long long)d->bad_intid);
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+#include "harness.h"
+
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Safety net for a daemon that never gets ready: not a synchronisation. */
+#define READY_TIMEOUT_MS 60000
+#define MAX_EXTRA_ARGS	 32
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void dump_log(const struct harness_daemon *d)
+{
+	char line[1024];
+	FILE *f = fopen(d->log_path, "r");
+
+	if (!f)
+		return;
+	fprintf(stderr, "---- gicd-server log (%s) ----\n", d->log_path);
+	while (fgets(line, sizeof(line), f))
+		fputs(line, stderr);
+	fprintf(stderr, "---- end of log ----\n");
+	fclose(f);
+}
+
+static int notify_socket(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_uint_lt(strlen(path), sizeof(sa.sun_path));
+	strcpy(sa.sun_path, path);
+	ck_assert_msg(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind %s: %s", path,
+		      strerror(errno));
+	return fd;
+}
+
+static const char *temp_base(void)
+{
+	const char *t = getenv("TMPDIR");
+
+	/* Socket paths must fit in sun_path (108 bytes). */
+	return t && t[0] && strlen(t) < 60 ? t : "/tmp";
+}
+
+static void exec_daemon(const struct harness_daemon *d, const char *server, const char *notify,
+			const char *const *extra_args, int listen_fd, const char *fdname)
+{
+	const char *argv[8 + MAX_EXTRA_ARGS + 1];
+	unsigned n = 0;
+	int log = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
+		_exit(127);
+	/* A test that dies must not leave its daemon behind. */
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	setenv("NOTIFY_SOCKET", notify, 1);
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDNAMES");
+	if (listen_fd >= 0) {
+		char pid[32];
+
+		/* The sd_listen_fds() protocol: fds from 3 on, for this very pid. */
+		if (listen_fd != 3 && dup2(listen_fd, 3) < 0)
+			_exit(127);
+		if (fcntl(3, F_SETFD, 0) < 0)
+			_exit(127);
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		setenv("LISTEN_FDS", "1", 1);
+		setenv("LISTEN_PID", pid, 1);
+		if (fdname)
+			setenv("LISTEN_FDNAMES", fdname, 1);
+	}
+	argv[n++] = server;
+	argv[n++] = "--control-socket";
+	argv[n++] = d->control_path;
+	argv[n++] = "--vm";
+	argv[n++] = "test";
+	argv[n++] = "--log-level";
+	argv[n++] = "debug";
+	for (unsigned i = 0; extra_args && extra_args[i] && i < MAX_EXTRA_ARGS; i++)
+		argv[n++] = extra_args[i];
+	argv[n] = NULL;
+	execv(server, (char *const *)argv);
+	_exit(127);
+}
+
+/* Waits for a READY=1 line on the notify socket; false if the daemon died. */
+static bool wait_ready(int nfd, int pidfd)
+{
+	char buf[4096];
+
+	for (;;) {
+		struct pollfd p[2] = { { .fd = nfd, .events = POLLIN },
+				       { .fd = pidfd, .events = POLLIN } };
+		int rc = poll(p, 2, READY_TIMEOUT_MS);
+		ssize_t n;
+
+		if (rc < 0 && errno == EINTR)
+			continue;
+		ck_assert_msg(rc > 0, "gicd-server sent no READY=1 within %d ms", READY_TIMEOUT_MS);
+		if (p[0].revents & POLLIN) {
+			n = recv(nfd, buf, sizeof(buf) - 1, 0);
+			if (n <= 0)
+				continue;
+			buf[n] = '\0';
+			for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
+				if (strcmp(line, "READY=1") == 0)
+					return true;
+			continue;
+		}
+		if (p[1].revents)
+			return false;
+	}
+}
+
+static void start(struct harness_daemon *d, const char *const *extra_args, int listen_fd,
+		  const char *fdname)
+{
+	const char *server = getenv("GICD_SERVER");
+	char notify[320];
+	int nfd, pidfd;
+
+	memset(d, 0, sizeof(*d));
+	ck_assert_msg(server && server[0],
+		      "GICD_SERVER is not set (run the tests with meson test)");
+	snprintf(d->dir, sizeof(d->dir), "%s/splitgic-XXXXXX", temp_base());
+	ck_assert_msg(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(d->control_path, sizeof(d->control_path), "%s/control.sock", d->dir);
+	snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
+	snprintf(notify, sizeof(notify), "%s/notify.sock", d->dir);
+	nfd = notify_socket(notify);
+	d->pid = fork();
+	ck_assert_int_ge(d->pid, 0);
+	if (d->pid == 0)
+		exec_daemon(d, server, notify, extra_args, listen_fd, fdname);
+	pidfd = pidfd_open_(d->pid);
+	ck_assert_msg(pidfd >= 0, "pidfd_open: %s", strerror(errno));
+	if (!wait_ready(nfd, pidfd)) {
+		dump_log(d);
+		ck_abort_msg("gicd-server exited before it was ready");
+	}
+	close(pidfd);
+	close(nfd);
+	unlink(notify);
+}
+
+void harness_daemon_start(struct harness_daemon *d, const char *const *extra_args)
+{
+	start(d, extra_args, -1, NULL);
+}
+
+void harness_daemon_start_activated(struct harness_daemon *d, int listen_fd, const char *fdname,
+				    const char *const *extra_args)
+{
+	struct sockaddr_un sa;
+	socklen_t len = sizeof(sa);
+
+	start(d, extra_args, listen_fd, fdname);
+	memset(&sa, 0, sizeof(sa));
+	ck_assert_int_eq(getsockname(listen_fd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(d->control_path, sizeof(d->control_path), "%s", sa.sun_path);
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+int harness_daemon_stop(struct harness_daemon *d)
+{
+	int status, code;
+	pid_t r;
+
+	ck_assert_int_gt(d->pid, 0);
+	kill(d->pid, SIGTERM); /* may already be a zombie: that is fine */
+	do
+		r = waitpid(d->pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	ck_assert_int_eq(r, d->pid);
+	if (WIFEXITED(status))
+		code = WEXITSTATUS(status);
+	else
+		code = 128 + WTERMSIG(status);
+	/* HARNESS_SHOW_LOG=1 shows every daemon's log, not only failed ones. */
+	if (code != 0 || getenv("HARNESS_SHOW_LOG"))
+		dump_log(d);
+	d->pid = 0;
+	nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	return code;
+}
+
+bool harness_daemon_alive(struct harness_daemon *d)
+{
+	siginfo_t si;
+
+	if (d->pid <= 0)
+		return false;
+	memset(&si, 0, sizeof(si));
+	/* WNOWAIT: leave the exit status for harness_daemon_stop(). */
+	if (waitid(P_PID, (id_t)d->pid, &si, WEXITED | WNOHANG | WNOWAIT) < 0)
+		return false;
+	return si.si_pid == 0;
+}
+
+unsigned harness_log_count(const struct harness_daemon *d, const char *needle)
+{
+	char line[2048];
+	unsigned n = 0;
+	FILE *f = fopen(d->log_path, "r");
+
+	ck_assert_msg(f, "cannot open %s", d->log_path);
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, needle))
+			n++;
+	fclose(f);
+	return n;
+}
+
+void harness_shape(struct sg_vm_shape *s, unsigned nr_vcpus, unsigned nr_spis, unsigned nr_its)
+{
+	ck_assert_uint_ge(nr_vcpus, 1);
+	ck_assert_uint_le(nr_vcpus, SG_MAX_VCPUS);
+	memset(s, 0, sizeof(*s));
+	s->nr_vcpus = nr_vcpus;
+	for (unsigned i = 0; i < nr_vcpus; i++)
+		s->mpidr[i] = ((uint64_t)(i / 16) << 8) | (i % 16);
+	s->nr_spis = nr_spis;
+	s->lr_count = 4;
+	sg_addr_map_default(&s->map, nr_its);
+}
+
+void harness_attach(struct harness_daemon *d, const struct sg_vm_shape *s,
+		    struct sg_attachment *att)
+{
+	char err[256] = "";
+	int rc = sg_attach(d->control_path, "test", s, NULL, 0, NULL, 0, 10000, att, err,
+			   sizeof(err));
+
+	if (rc != 0)
+		dump_log(d);
+	ck_assert_msg(rc == 0, "attach failed (%d): %s", rc, err);
+}
+
+int harness_memfd(size_t size)
+{
+	int fd = memfd_create("splitgic-test-ram", MFD_CLOEXEC);
+
+	ck_assert_msg(fd >= 0, "memfd_create: %s", strerror(errno));
+	ck_assert_msg(ftruncate(fd, (off_t)size) == 0, "ftruncate: %s", strerror(errno));
+	return fd;
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Test harness: start the real gicd-server binary ($GICD_SERVER) in a
+ * private directory, wait for its readiness notification, attach a VM to
+ * it, read its log, stop it and get its exit code.
+ */
+#ifndef SPLITGIC_TEST_HARNESS_H
+#define SPLITGIC_TEST_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "splitgic/attach.h"
+#include "vm_shape.h"
+
+struct harness_daemon {
+	pid_t pid;
+	char dir[256];
+	char control_path[320];
+	char log_path[320];
+};
+
+/*
+ * Starts $GICD_SERVER (env var set by meson) in a fresh temp dir with
+ * --control-socket <dir>/control.sock --vm test --log-level debug plus
+ * extra_args (NULL-terminated, may be NULL); stderr goes to log_path;
+ * returns once the daemon sent READY=1 on a NOTIFY_SOCKET the harness
+ * created (no polling sleeps).  ck_assert()s on failure.
+ */
+void harness_daemon_start(struct harness_daemon *d, const char *const *extra_args);
+
+/*
+ * Like harness_daemon_start(), but socket-activated: listen_fd (a listening
+ * AF_UNIX SOCK_SEQPACKET socket bound to a path) becomes the daemon's fd 3
+ * with LISTEN_FDS=1 and LISTEN_FDNAMES=fdname (none if NULL).
+ * control_path is set to the path listen_fd is bound to.
+ */
+void harness_daemon_start_activated(struct harness_daemon *d, int listen_fd, const char *fdname,
+				    const char *const *extra_args);
+
+/* Sends SIGTERM and waits; returns the exit code, or 128+signal if killed.
+ * Removes the temp dir. */
+int harness_daemon_stop(struct harness_daemon *d);
+
+bool harness_daemon_alive(struct harness_daemon *d);
+
+/* Number of lines of the daemon's log containing needle. */
+unsigned harness_log_count(const struct harness_daemon *d, const char *needle);
+
+/* nr_vcpus vCPUs with MPIDR Aff0 = index (Aff1 = index / 16 once above 16),
+ * nr_spis SPIs, lr_count 4, default address map with nr_its ITS frames. */
+void harness_shape(struct sg_vm_shape *s, unsigned nr_vcpus, unsigned nr_spis, unsigned nr_its);
+
+/* sg_attach() to the daemon (no RAM); ck_assert on failure. */
+void harness_attach(struct harness_daemon *d, const struct sg_vm_shape *s,
+		    struct sg_attachment *att);
+
+/* A memfd of size bytes for guest RAM tests. */
+int harness_memfd(size_t size);
+
+#endif
