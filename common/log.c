@@ -58,6 +58,9 @@ int sg_log_parse_level(const char *s)
 }
 
 static void log_va(enum sg_log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void log_va(enum sg_log_level level, const char *fmt, va_list ap)
 {
 	static const char *const tags[] = {"", "", "", "error", "warning", "notice",
 					   "info", "debug"};

@@ -194,6 +194,47 @@ void sg_wire_close_fds(int *fds, unsigned nfds)
 
 /* --------------------------------------------------------------- decoding */
 
+/*
+ * protobuf-c keeps unknown fields (schema evolution, DESIGN §6) but accepts
+ * field number 0 when its tag is written as a non-minimal varint; no valid
+ * encoder produces that, so such a message is malformed.
+ */
+static bool unknown_fields_valid(const ProtobufCMessage *m, unsigned depth)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+
+	if (depth > 8)
+		return false;
+	for (unsigned i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return false;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
+
+			for (size_t j = 0; j < n; j++)
+				if (!unknown_fields_valid(v[j], depth + 1))
+					return false;
+		} else {
+			const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
+
+			/* A oneof member that is not the chosen one aliases another. */
+			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF &&
+			    *(const uint32_t *)(base + f->quantifier_offset) != f->id)
+				continue;
+			if (sub && !unknown_fields_valid(sub, depth + 1))
+				return false;
+		}
+	}
+	return true;
+}
+
 enum sg_wire_err sg_wire_decode(const void *buf, size_t len, struct sg_arena *arena,
 				Sg__Envelope **out)
 {
@@ -207,7 +248,7 @@ enum sg_wire_err sg_wire_decode(const void *buf, size_t len, struct sg_arena *ar
 		return SG_WIRE_OVERSIZE;
 	sg_arena_reset(arena);
 	env = sg__envelope__unpack(&alloc, len, buf);
-	if (!env)
+	if (!env || !unknown_fields_valid(&env->base, 0))
 		return SG_WIRE_DECODE;
 	if (env->version != SG_PROTO_VERSION)
 		return SG_WIRE_VERSION;
@@ -371,7 +412,8 @@ static enum sg_wire_err check_fields(const Sg__Envelope *env, const struct sg_vm
 	}
 	case SG__ENVELOPE__BODY_RETRACT:
 		CHECK(vcpu_ok(s, env->retract->vcpu), "retract: bad vcpu");
-		CHECK(spi_ok(s, env->retract->intid), "retract: not a configured SPI");
+		CHECK(spi_ok(s, env->retract->intid) || gic_intid_is_lpi(env->retract->intid),
+		      "retract: not an SPI or LPI");
 		return SG_WIRE_OK;
 	case SG__ENVELOPE__BODY_QUERY:
 		CHECK(vcpu_ok(s, env->query->vcpu), "query: bad vcpu");

@@ -7,6 +7,9 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libevent-dev libprotobuf-c-dev
 	protobuf-c-compiler libsystemd-dev libseccomp-dev check)
 
+# libFuzzer comes with clang's runtime.
+FUZZ_PKGS=(clang libclang-rt-14-dev)
+
 pkg_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
 }
@@ -49,4 +52,34 @@ meson_build() {
 		meson configure "$top/$dir" "$@" >/dev/null
 	fi
 	ninja -C "$top/$dir"
+}
+
+# The libFuzzer build (clang, ASan+UBSan), in build-fuzz.
+build_fuzz() {
+	if [[ ! -f $top/build-fuzz/build.ninja ]]; then
+		CC=clang meson setup "$top/build-fuzz" "$top" -Dfuzz=true -Dtests=false \
+			-Db_sanitize=address,undefined -Db_lundef=false
+	fi
+	ninja -C "$top/build-fuzz"
+}
+
+# run_fuzz SECONDS: every target for SECONDS from the seed corpus and what
+# earlier runs found; a crash fails the run.
+run_fuzz() {
+	local seconds=$1 t corpus
+	mkdir -p "$top/fuzz-corpus/crashes"
+	for t in "$top"/build-fuzz/fuzz/fuzz-*; do
+		[[ -f $t && -x $t && $(basename "$t") != fuzz-seeds ]] || continue
+		corpus=$top/fuzz-corpus/$(basename "$t")
+		mkdir -p "$corpus"
+		"$top/build-fuzz/fuzz/fuzz-seeds" "$corpus"
+		echo "== fuzzing $(basename "$t") for ${seconds}s"
+		UBSAN_OPTIONS=halt_on_error=1:abort_on_error=1 "$t" -max_total_time="$seconds" \
+			-artifact_prefix="$top/fuzz-corpus/crashes/" -print_final_stats=1 \
+			"$corpus" 2>&1 | grep -E '^(stat::number_of_executed_units|stat::peak_rss)|^#[0-9]+ +DONE|ERROR|SUMMARY' || true
+		if ls "$top"/fuzz-corpus/crashes/crash-* "$top"/fuzz-corpus/crashes/leak-* >/dev/null 2>&1; then
+			echo "fuzzing found a crash: see fuzz-corpus/crashes/" >&2
+			return 1
+		fi
+	done
 }

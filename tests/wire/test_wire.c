@@ -295,6 +295,13 @@ START_TEST(test_decode_rejects)
 	len = sg_wire_pack(&env, buf, sizeof(buf));
 	ck_assert_int_eq(sg_wire_decode(buf, (size_t)len, &a, &out), SG_WIRE_NO_BODY);
 
+	/* Field number 0, its tag written as a non-minimal varint inside a known
+	 * body: not valid protobuf (found by fuzz-wire: protobuf-c accepts it
+	 * but cannot re-encode it). */
+	unsigned char zero_tag[] = {0x08, 0x01, 0x10, 0x01, 0x8a, 0x06, 0x0d, 0x3d, 0xc0, 0x08, 0x33,
+				    0x10, 0x80, 0x00, 0x80, 0x04, 0x18, 0x2a, 0x20, 0x01};
+	ck_assert_int_eq(sg_wire_decode(zero_tag, sizeof(zero_tag), &a, &out), SG_WIRE_DECODE);
+
 	/* Unknown body: field 200 (varint) that this version does not know. */
 	unsigned char unk[] = {0x08, SG_PROTO_VERSION, 0xC0, 0x0C, 0x01};
 	ck_assert_int_eq(sg_wire_decode(unk, sizeof(unk), &a, &out), SG_WIRE_NO_BODY);
