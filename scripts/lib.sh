@@ -5,10 +5,14 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 
 # Packages every build needs.
 BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libevent-dev libprotobuf-c-dev
-	protobuf-c-compiler libsystemd-dev libseccomp-dev check)
+	protobuf-c-compiler libsystemd-dev libseccomp-dev check linux-libc-dev-arm64-cross)
 
 # libFuzzer comes with clang's runtime.
 FUZZ_PKGS=(clang libclang-rt-14-dev)
+# The arm64 cross build of the agent, run under qemu-user; arm64 libraries
+# through Debian multiarch.  The cross compiler also builds the guest programs.
+CROSS_PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross qemu-user
+	libprotobuf-c-dev:arm64 check:arm64 libsubunit-dev:arm64)
 
 pkg_installed() {
 	dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
@@ -42,14 +46,13 @@ ensure_packages() {
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 
-# meson_build DIR [meson setup options...]: configure once, then build.
+# meson_build DIR [meson setup options...]: configure once (the options only
+# apply then; delete DIR to change them), then build.
 meson_build() {
 	local dir=$1
 	shift
 	if [[ ! -f $top/$dir/build.ninja ]]; then
 		meson setup "$top/$dir" "$top" "$@"
-	else
-		meson configure "$top/$dir" "$@" >/dev/null
 	fi
 	ninja -C "$top/$dir"
 }

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libvcpu-agent internals: the interrupt, vCPU and VM objects shared by
+ * vm.c, vcpu.c (flush/sync/kick/wait), redist.c, sgi.c, ppi.c and mmio.c.
+ *
+ * Locking (the whole library; each file that takes locks repeats the rule):
+ *   - One mutex per vCPU, sg_vcpu.lock.  It protects that vCPU's ap_list,
+ *     every struct sg_irq the vCPU holds (its 32 private interrupts, and the
+ *     SPIs/LPIs later issues put on its ap_list), its redistributor
+ *     registers and its in_guest / pause / kick state.
+ *   - No VM-wide lock exists.  Code holds at most one vCPU lock at a time;
+ *     should two ever be needed, the lower vCPU index is taken first.
+ *   - No vCPU lock is held while calling a VMM kick function, sending on a
+ *     channel or waiting for the daemon.
+ *   - The cpuif model and the MMIO channel belong to the vCPU's thread and
+ *     take no lock.
+ */
+#ifndef SPLITGIC_AGENT_INTERNAL_H
+#define SPLITGIC_AGENT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ap_list.h"
+#include "gic_regs.h"
+#include "mmio_chan.h"
+#include "splitgic/agent.h"
+#include "splitgic/cpuif.h"
+#include "vm_shape.h"
+
+/*
+ * One interrupt as a redistributor sees it (KVM's model): pending is the
+ * latch, or for a level interrupt also the input line.
+ */
+struct sg_irq {
+	struct sg_list_node ap; /* on the owner's ap_list when on_ap_list */
+	uint32_t intid;
+	uint16_t pintid;  /* physical INTID when hw */
+	uint8_t priority; /* top SG_VPRI_BITS bits kept */
+	int8_t lr;	  /* LR index while flushed into the guest, else -1 */
+	uint8_t lr_state; /* ICH_LR state bits written at flush (>> 62) */
+	bool group1;
+	bool enabled;
+	bool edge;	    /* ICFGR: edge-triggered (else level) */
+	bool pending_latch; /* edge: the pending state; level: set by ISPENDR */
+	bool line_level;    /* level: the input line */
+	bool active;
+	bool hw; /* deactivation reaches pintid (ICH_LR.HW) */
+	bool on_ap_list;
+	bool eoi_candidate; /* active but left without an LR at the last flush */
+};
+
+static inline bool sg_irq_pending(const struct sg_irq *irq)
+{
+	return irq->pending_latch || (!irq->edge && irq->line_level);
+}
+
+/* What earns a place on the ap_list, and in an LR (KVM's target oracle). */
+static inline bool sg_irq_queueable(const struct sg_irq *irq)
+{
+	return irq->active || (irq->enabled && sg_irq_pending(irq));
+}
+
+/* Counters: each has one writer at a time (the owning thread or the lock
+ * holder), so a relaxed load+store is enough; the VMM reads them racily. */
+struct sg_vcpu_counters {
+	_Atomic uint64_t v[SG_VCPU_NR_STATS];
+};
+
+#define STAT_ADD(vcpu, idx, n)                                                                     \
+	atomic_store_explicit(&(vcpu)->stats.v[idx],                                               \
+			      atomic_load_explicit(&(vcpu)->stats.v[idx], memory_order_relaxed) +  \
+				      (n),                                                         \
+			      memory_order_relaxed)
+#define STAT_INC(vcpu, idx) STAT_ADD(vcpu, idx, 1)
+/* For counters any thread may bump without a lock (rare paths). */
+#define STAT_INC_ATOMIC(vcpu, idx)                                                                 \
+	atomic_fetch_add_explicit(&(vcpu)->stats.v[idx], 1, memory_order_relaxed)
+
+struct sg_redist {
+	bool enable_lpis; /* GICR_CTLR.EnableLPIs */
+	bool proc_sleep;  /* GICR_WAKER.ProcessorSleep */
+	uint64_t propbaser;
+	uint64_t pendbaser;
+};
+
+struct sg_vcpu {
+	pthread_mutex_t lock;
+	/* Kicks and new interrupts wake sg_vcpu_wait() here. */
+	pthread_cond_t wake_cond;
+	/* Sync (left the guest) and the end of a pause are signalled here. */
+	pthread_cond_t state_cond;
+
+	struct sg_vm *vm;
+	unsigned idx;
+	uint64_t mpidr;
+
+	/* --- under lock */
+	struct sg_list_node ap_list;
+	struct sg_irq priv[GIC_NR_PRIVATE];
+	struct sg_redist rd;
+	bool in_guest;	      /* between flush and sync */
+	bool kicked;	      /* a kick not yet consumed by flush or wait */
+	unsigned pause_req;   /* other threads waiting to edit LR-held state */
+	unsigned nr_lrs_used; /* LRs the last flush wrote */
+	struct sg_irq *lr_irq[SG_CPUIF_MAX_LRS];
+	void (*kick_fn)(struct sg_vcpu *v, void *arg);
+	void *kick_arg;
+
+	/* --- vCPU thread only */
+	struct sg_cpuif cpuif;
+	struct mmio_chan chan;
+	bool warned_unsynced;
+
+	struct sg_vcpu_counters stats;
+} __attribute__((aligned(64)));
+
+struct sg_aff_entry {
+	uint64_t aff;
+	unsigned idx;
+};
+
+struct sg_vm {
+	struct sg_vm_shape shape;
+	bool has_its;
+	struct sg_vcpu *vcpus;	     /* nr_vcpus, 64-byte aligned */
+	struct sg_aff_entry *by_aff; /* nr_vcpus, sorted by affinity */
+};
+
+/* vm.c */
+/* vCPU index with this affinity (Aff3..Aff0 bits), or -1. */
+int sg_vm_find_affinity(const struct sg_vm *vm, uint64_t aff);
+void sg_irq_reset_private(struct sg_irq *irq, uint32_t intid);
+
+/* vcpu.c */
+/*
+ * Puts irq on v's ap_list if it now needs to be there.  Returns true when
+ * the vCPU should be kicked: the interrupt is deliverable (it may already be
+ * on the ap_list, or in an LR whose copy went stale).  Lock held.
+ */
+bool sg_vcpu_queue_locked(struct sg_vcpu *v, struct sg_irq *irq);
+/* Sets the kick flag and wakes sg_vcpu_wait().  Lock held. */
+void sg_vcpu_wake_locked(struct sg_vcpu *v);
+/* Calls the VMM's kick function, if any.  Lock not held. */
+void sg_vcpu_kick_fn(struct sg_vcpu *v);
+
+/*
+ * Cross-vCPU access to state that may sit in t's List registers: with t's
+ * lock held, makes sure t is outside the guest (kicks it and waits, bounded,
+ * for its sync) and keeps it from re-entering until sg_vcpu_release().
+ * Returns false if t did not leave the guest in time (the caller goes on
+ * with the state as of t's last flush, which is logged and counted).
+ * acc is the vCPU on whose behalf the access is made.
+ */
+bool sg_vcpu_hold(struct sg_vcpu *acc, struct sg_vcpu *t, bool *held);
+void sg_vcpu_release(struct sg_vcpu *t, bool held);
+
+/* redist.c: an access to vCPU t's 128 KiB GICR frame on behalf of acc. */
+void sg_redist_access(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t offset, unsigned size,
+		      bool write, uint64_t *data);
+
+#endif
