@@ -162,6 +162,7 @@ int guest_ram_map(struct guest_ram *r, const struct sg_vm_shape *shape,
 		return rc;
 	}
 	r->nr_fds = nr_fds;
+	r->page = (uint64_t)sysconf(_SC_PAGESIZE);
 	memcpy(r->fds, fds, nr_fds * sizeof(fds[0]));
 	rc = nr_regions ? bus_guard_install() : 0;
 	if (rc < 0) {
@@ -192,6 +193,9 @@ int guest_ram_map(struct guest_ram *r, const struct sg_vm_shape *shape,
 
 void guest_ram_unmap(struct guest_ram *r)
 {
+	for (unsigned i = 0; i < GUEST_RAM_MAX_WINDOWS; i++)
+		if (r->win[i].len)
+			munmap(r->win[i].map, r->win[i].map_len);
 	for (unsigned i = 0; i < r->nr_regions; i++)
 		munmap((void *)r->region[i].host, r->region[i].size);
 	for (unsigned i = 0; i < r->nr_fds; i++)
@@ -201,7 +205,7 @@ void guest_ram_unmap(struct guest_ram *r)
 }
 
 /* The copy under the SIGBUS guard; kept apart so no caller state is live
- * across sigsetjmp. */
+ * across sigsetjmp.  Used in both directions. */
 static __attribute__((noinline)) int guarded_copy(void *dst, const void *src, size_t len)
 {
 	if (sigsetjmp(bus_guard_env, 0))
@@ -212,7 +216,9 @@ static __attribute__((noinline)) int guarded_copy(void *dst, const void *src, si
 	return 0;
 }
 
-int guest_ram_read(const struct guest_ram *r, uint64_t gpa, void *buf, size_t len)
+/* The region holding all of [gpa, gpa + len), or NULL; regions never merge. */
+static const struct guest_ram_region *find_region(const struct guest_ram *r, uint64_t gpa,
+						  uint64_t len)
 {
 	for (unsigned i = 0; i < r->nr_regions; i++) {
 		const struct guest_ram_region *g = &r->region[i];
@@ -220,8 +226,156 @@ int guest_ram_read(const struct guest_ram *r, uint64_t gpa, void *buf, size_t le
 		if (gpa < g->gpa || gpa - g->gpa >= g->size)
 			continue;
 		if (len > g->size - (gpa - g->gpa))
-			return -EFAULT; /* runs off this region; regions never merge */
-		return guarded_copy(buf, g->host + (gpa - g->gpa), len);
+			return NULL;
+		return g;
 	}
-	return -EFAULT;
+	return NULL;
+}
+
+int guest_ram_read(const struct guest_ram *r, uint64_t gpa, void *buf, size_t len)
+{
+	const struct guest_ram_region *g = find_region(r, gpa, len);
+
+	if (!g)
+		return -EFAULT;
+	return guarded_copy(buf, g->host + (gpa - g->gpa), len);
+}
+
+/* ------------------------------------------------------ writable windows */
+
+static bool window_covers(const struct guest_ram_window *w, uint64_t gpa, uint64_t len)
+{
+	return w->len && gpa >= w->gpa && gpa - w->gpa <= w->len && len <= w->len - (gpa - w->gpa);
+}
+
+static void window_drop(struct guest_ram *r, struct guest_ram_window *w)
+{
+	munmap(w->map, w->map_len);
+	memset(w, 0, sizeof(*w));
+	r->nr_windows--;
+}
+
+/* A free slot, or the least recently used window dropped to make one. */
+static struct guest_ram_window *window_slot(struct guest_ram *r)
+{
+	struct guest_ram_window *lru = NULL;
+
+	for (unsigned i = 0; i < GUEST_RAM_MAX_WINDOWS; i++) {
+		struct guest_ram_window *w = &r->win[i];
+
+		if (!w->len)
+			return w;
+		if (!lru || w->last_use < lru->last_use)
+			lru = w;
+	}
+	window_drop(r, lru);
+	r->stats.rw_evictions++;
+	return lru;
+}
+
+int guest_ram_map_rw(struct guest_ram *r, uint64_t gpa, uint64_t len, uint32_t owner)
+{
+	const struct guest_ram_region *g;
+	struct guest_ram_window *w;
+	uint64_t start, end;
+	void *p;
+
+	if (len == 0)
+		return -EINVAL;
+	g = find_region(r, gpa, len);
+	if (!g) {
+		r->stats.rw_map_fail++;
+		return -EFAULT;
+	}
+	for (unsigned i = 0; i < GUEST_RAM_MAX_WINDOWS; i++) {
+		w = &r->win[i];
+		if (w->owner == owner && window_covers(w, gpa, len)) {
+			w->last_use = ++r->win_clock;
+			r->stats.rw_reuses++;
+			return 0;
+		}
+	}
+	/* Regions are page aligned, so the covering pages stay inside g. */
+	start = (gpa - g->gpa) & ~(r->page - 1);
+	end = (gpa - g->gpa + len + r->page - 1) & ~(r->page - 1);
+	p = mmap(NULL, end - start, PROT_READ | PROT_WRITE, MAP_SHARED, r->fds[g->fd_index],
+		 (off_t)(g->fd_offset + start));
+	if (p == MAP_FAILED) {
+		r->stats.rw_map_fail++;
+		return -errno;
+	}
+	w = window_slot(r);
+	*w = (struct guest_ram_window){
+		.gpa = gpa,
+		.len = len,
+		.host = (unsigned char *)p + (gpa - g->gpa - start),
+		.map = p,
+		.map_len = end - start,
+		.owner = owner,
+		.last_use = ++r->win_clock,
+	};
+	r->nr_windows++;
+	r->stats.rw_maps++;
+	return 0;
+}
+
+unsigned guest_ram_unmap_rw(struct guest_ram *r, uint64_t gpa, uint64_t len, uint32_t owner)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < GUEST_RAM_MAX_WINDOWS; i++) {
+		struct guest_ram_window *w = &r->win[i];
+
+		if (w->len && w->owner == owner && w->gpa == gpa && w->len == len) {
+			window_drop(r, w);
+			n++;
+		}
+	}
+	r->stats.rw_unmaps += n;
+	return n;
+}
+
+unsigned guest_ram_unmap_owner(struct guest_ram *r, uint32_t owner)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < GUEST_RAM_MAX_WINDOWS; i++) {
+		struct guest_ram_window *w = &r->win[i];
+
+		if (w->len && w->owner == owner) {
+			window_drop(r, w);
+			n++;
+		}
+	}
+	r->stats.rw_unmaps += n;
+	return n;
+}
+
+static struct guest_ram_window *find_window(const struct guest_ram *r, uint64_t gpa, size_t len)
+{
+	for (unsigned i = 0; i < GUEST_RAM_MAX_WINDOWS; i++)
+		if (window_covers(&r->win[i], gpa, len))
+			return (struct guest_ram_window *)&r->win[i];
+	return NULL;
+}
+
+bool guest_ram_writable(const struct guest_ram *r, uint64_t gpa, size_t len)
+{
+	return len && find_window(r, gpa, len);
+}
+
+int guest_ram_write(struct guest_ram *r, uint64_t gpa, const void *buf, size_t len)
+{
+	struct guest_ram_window *w = len ? find_window(r, gpa, len) : NULL;
+
+	if (!w) {
+		r->stats.write_denied++;
+		return -EPERM;
+	}
+	w->last_use = ++r->win_clock;
+	if (guarded_copy(w->host + (gpa - w->gpa), buf, len) < 0) {
+		r->stats.write_fault++;
+		return -EFAULT;
+	}
+	return 0;
 }
