@@ -126,6 +126,12 @@ int sg_wire_send(int fd, const Sg__Envelope *env, const int *fds, unsigned nfds)
 ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
 		     unsigned *nfds)
 {
+	return sg_wire_recv_flags(fd, buf, cap, fds, max_fds, nfds, 0);
+}
+
+ssize_t sg_wire_recv_flags(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
+			   unsigned *nfds, int flags)
+{
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * SG_WIRE_MAX_FDS)];
 		struct cmsghdr align;
@@ -143,7 +149,7 @@ ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
 	msg.msg_control = ctl.buf;
 	msg.msg_controllen = CMSG_SPACE(sizeof(int) * (max_fds ? max_fds : 1));
 	do
-		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_TRUNC);
+		n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC | MSG_TRUNC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;

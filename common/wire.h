@@ -83,6 +83,9 @@ int sg_wire_send(int fd, const Sg__Envelope *env, const int *fds, unsigned nfds)
  */
 ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
 		     unsigned *nfds);
+/* The same with extra recvmsg() flags, e.g. MSG_DONTWAIT on a blocking socket. */
+ssize_t sg_wire_recv_flags(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
+			   unsigned *nfds, int flags);
 
 /* Closes received fds the caller did not want. */
 void sg_wire_close_fds(int *fds, unsigned nfds);

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: MIT
 /*
- * libFuzzer target: the daemon's core state machine fed arbitrary datagrams
- * on every channel, as the server would after decoding and validation (the
- * server's sequence numbering is emulated, so fuzzed messages get applied).
+ * libFuzzer target: the daemon's core state machine (distributor and ITS)
+ * fed arbitrary datagrams on every channel, as the server would after
+ * decoding and validation (the server's sequence numbering is emulated, so
+ * fuzzed messages get applied), with 1 MiB of guest RAM that records with
+ * channel selector 255 write to (ITS command queues and tables live there).
  * A tiny agent answers the daemon's queries so deferred reads complete.
  * Properties: nothing crashes, and every message the core emits passes the
  * same validation the agent applies (the daemon never sends garbage).
  */
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "core.h"
 #include "fuzz_input.h"
@@ -15,7 +19,13 @@
 #include "vm_shape.h"
 #include "wire.h"
 
+#define RAM_GPA	      0x40000000ull
+#define RAM_SIZE      (1u << 20)
+#define SEL_RAM_WRITE 255u
+
 static unsigned char arena_buf[SG_WIRE_ARENA_SIZE];
+static int ram_fd = -1;
+static unsigned char *ram_rw; /* the fuzzer's own view, as the VMM's */
 static unsigned char out_arena[64 * 1024];
 static unsigned char packed[SG_WIRE_MAX];
 
@@ -80,15 +90,54 @@ static void answer_queries(struct gic_core *core, struct fuzz_ctx *f, uint64_t *
 	}
 }
 
+/* Guest RAM as the daemon maps it after a Hello: a fresh mapping per input. */
+static void map_ram(struct guest_ram *ram, const struct sg_vm_shape *shape)
+{
+	Sg__RamRegion region = SG__RAM_REGION__INIT, *regions[1] = { &region };
+	const char *why;
+	int fds[1];
+
+	if (ram_fd < 0) {
+		ram_fd = memfd_create("fuzz-ram", MFD_CLOEXEC);
+		if (ram_fd < 0 || ftruncate(ram_fd, RAM_SIZE) < 0)
+			abort();
+		ram_rw = mmap(NULL, RAM_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, ram_fd, 0);
+		if (ram_rw == MAP_FAILED)
+			abort();
+	}
+	memset(ram_rw, 0, RAM_SIZE);
+	region.gpa = RAM_GPA;
+	region.size = RAM_SIZE;
+	fds[0] = dup(ram_fd);
+	guest_ram_init(ram);
+	if (fds[0] < 0 || guest_ram_map(ram, shape, regions, 1, fds, 1, &why) != 0)
+		abort();
+}
+
+static void ram_write(const uint8_t *p, size_t len)
+{
+	uint32_t off;
+
+	if (len < 4)
+		return;
+	memcpy(&off, p, 4);
+	off %= RAM_SIZE;
+	len -= 4;
+	if (len > RAM_SIZE - off)
+		len = RAM_SIZE - off;
+	memcpy(ram_rw + off, p + 4, len);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct gic_core core;
-	struct fuzz_cursor cur = {data, size};
+	static struct guest_ram ram;
+	struct fuzz_cursor cur = { data, size };
 	struct fuzz_ctx f;
-	struct core_out out = {check_output, &f};
-	uint64_t seq[SG_MAX_VCPUS + 1] = {0};
+	struct core_out out = { check_output, &f };
+	uint64_t seq[SG_MAX_VCPUS + 1] = { 0 };
 	const uint8_t *dgram;
 	unsigned sel, nr_chans;
 	size_t len;
@@ -109,7 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cur.left -= 2;
 	nr_queries = 0;
 	nr_chans = f.shape.nr_vcpus + 1;
-	core_init(&core, &f.shape, &out);
+	map_ram(&ram, &f.shape);
+	core_init(&core, &f.shape, &ram, &out);
 
 	while (fuzz_next(&cur, &sel, &dgram, &len)) {
 		unsigned chan = sel % nr_chans;
@@ -117,6 +167,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct sg_arena a;
 		Sg__Envelope *env;
 
+		if (sel == SEL_RAM_WRITE) {
+			ram_write(dgram, len);
+			continue;
+		}
 		sg_arena_init(&a, arena_buf, sizeof(arena_buf));
 		if (sg_wire_decode(dgram, len, &a, &env) != SG_WIRE_OK)
 			continue;
@@ -137,5 +191,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		core_handle(&core, chan, env);
 		answer_queries(&core, &f, &seq[f.shape.nr_vcpus]);
 	}
+	guest_ram_unmap(&ram);
 	return 0;
 }

@@ -3,7 +3,9 @@
  * The GICD register map (Arm IHI 0069, ARE=1, DS=1): one descriptor per
  * register or per-interrupt register range.  Decoding checks width and
  * alignment, then calls the descriptor's handlers; all state changes go
- * through the SPI layer (dist_spi.h).  See docs/distributor.md.
+ * through the SPI layer (dist_spi.h).  Reads of pending/active state that
+ * in-flight SPIs' owners hold return DIST_DEFER until the caller has their
+ * answers.  See docs/distributor.md.
  */
 #include <stddef.h>
 
@@ -20,13 +22,15 @@ enum reg_flags {
 	REG_RO = 1 << 0,    /* writes ignored and counted (ro_write) */
 	REG_WO = 1 << 1,    /* reads return 0 and are counted (wo_read) */
 	REG_LOW16 = 1 << 2, /* 16-bit accesses only to bits [15:0] (SETSPI/CLRSPI) */
+	REG_PEND = 1 << 3,  /* reads pending state: owners of in-flight SPIs hold it */
+	REG_ACT = 1 << 4,   /* reads active state: likewise */
 };
 
 /* INTIDs below 1024: GICD_TYPER.IDbits without LPIs. */
 #define SPI_ID_BITS 10u
 
 struct dist_access {
-	unsigned vcpu; /* accessing vCPU (for later continuations) */
+	unsigned vcpu; /* accessing vCPU */
 	uint32_t off;  /* byte offset from the descriptor's start */
 	unsigned size; /* 1, 2, 4 or 8 */
 };
@@ -217,10 +221,11 @@ static void route_set(struct dist *d, uint32_t intid, uint64_t f)
 		.name = name_, .offset = off_, .len = len_, .widths = w_, .flags = fl_,            \
 		.read = rd_, .write = wr_                                                          \
 	}
-#define PER_IRQ(off_, bpi_, w_, get_, set_, name_)                                                 \
+#define PER_IRQ(off_, bpi_, w_, get_, set_, name_) PER_IRQ_F(off_, bpi_, w_, 0, get_, set_, name_)
+#define PER_IRQ_F(off_, bpi_, w_, fl_, get_, set_, name_)                                          \
 	{                                                                                          \
 		.name = name_, .offset = off_, .len = PER_IRQ_LEN(bpi_), .bpi = bpi_,              \
-		.widths = w_, .get = get_, .set = set_                                             \
+		.widths = w_, .flags = fl_, .get = get_, .set = set_                               \
 	}
 
 /* Sorted by offset; offsets not listed are reserved (RAZ/WI, counted). */
@@ -238,10 +243,10 @@ static const struct dist_reg dist_map[] = {
 	PER_IRQ(GICD_IGROUPR, 1, W4, group_get, group_set, "IGROUPR"),
 	PER_IRQ(GICD_ISENABLER, 1, W4, enable_get, enable_set, "ISENABLER"),
 	PER_IRQ(GICD_ICENABLER, 1, W4, enable_get, enable_clear, "ICENABLER"),
-	PER_IRQ(GICD_ISPENDR, 1, W4, pending_get, pending_set, "ISPENDR"),
-	PER_IRQ(GICD_ICPENDR, 1, W4, pending_get, pending_clear, "ICPENDR"),
-	PER_IRQ(GICD_ISACTIVER, 1, W4, active_get, active_set, "ISACTIVER"),
-	PER_IRQ(GICD_ICACTIVER, 1, W4, active_get, active_clear, "ICACTIVER"),
+	PER_IRQ_F(GICD_ISPENDR, 1, W4, REG_PEND, pending_get, pending_set, "ISPENDR"),
+	PER_IRQ_F(GICD_ICPENDR, 1, W4, REG_PEND, pending_get, pending_clear, "ICPENDR"),
+	PER_IRQ_F(GICD_ISACTIVER, 1, W4, REG_ACT, active_get, active_set, "ISACTIVER"),
+	PER_IRQ_F(GICD_ICACTIVER, 1, W4, REG_ACT, active_get, active_clear, "ICACTIVER"),
 	PER_IRQ(GICD_IPRIORITYR, 8, W1 | W4, priority_get, priority_set, "IPRIORITYR"),
 	/* Legacy targets: RAZ/WI under affinity routing. */
 	PER_IRQ(GICD_ITARGETSR, 8, W1 | W4, NULL, NULL, "ITARGETSR"),
@@ -359,8 +364,31 @@ static const struct dist_reg *decode(struct dist *d, uint32_t offset, unsigned s
 	return r;
 }
 
-enum dist_status dist_mmio_read(struct dist *d, unsigned vcpu, uint32_t offset, unsigned size,
-				uint64_t *val)
+/*
+ * Adds the owners' state to a pending/active word (32 one-bit fields, the
+ * only width these registers allow).  Returns false, with ov->need set, if
+ * some in-flight SPI has no answer yet.  What the distributor still holds
+ * for an owned SPI (an edge that arrived while it was disabled, the line
+ * level) is part of the pending view too.
+ */
+static bool overlay_owned(const struct dist *d, const struct dist_reg *r,
+			  const struct dist_access *a, uint64_t *val, struct dist_overlay *ov)
+{
+	uint32_t base = a->off * 8, owned = 0;
+
+	for (unsigned i = 0; i < 32; i++)
+		if (spi_in_flight(d, base + i))
+			owned |= 1u << i;
+	ov->base = base;
+	ov->need = owned & ~ov->known;
+	if (ov->need)
+		return false;
+	*val |= ((r->flags & REG_PEND) ? ov->pending : ov->active) & owned;
+	return true;
+}
+
+enum dist_status dist_mmio_read_owned(struct dist *d, unsigned vcpu, uint32_t offset, unsigned size,
+				      uint64_t *val, struct dist_overlay *ov)
 {
 	const struct dist_reg *r = decode(d, offset, size);
 	struct dist_access a;
@@ -377,9 +405,21 @@ enum dist_status dist_mmio_read(struct dist *d, unsigned vcpu, uint32_t offset, 
 		*val = per_irq_read(d, r, &a);
 	else if (r->read)
 		*val = r->read(d, &a);
+	if ((r->flags & (REG_PEND | REG_ACT)) && !overlay_owned(d, r, &a, val, ov)) {
+		*val = 0;
+		return DIST_DEFER;
+	}
 	if (size < 8)
 		*val &= (1ull << (size * 8)) - 1;
 	return DIST_OK;
+}
+
+enum dist_status dist_mmio_read(struct dist *d, unsigned vcpu, uint32_t offset, unsigned size,
+				uint64_t *val)
+{
+	struct dist_overlay none = { 0 };
+
+	return dist_mmio_read_owned(d, vcpu, offset, size, val, &none);
 }
 
 enum dist_status dist_mmio_write(struct dist *d, unsigned vcpu, uint32_t offset, unsigned size,

@@ -21,6 +21,24 @@
 /* True if intid is an SPI this distributor implements. */
 bool dist_spi_valid(const struct dist *d, uint32_t intid);
 
+/* A level SPI's input (wired or message) is asserted. */
+static inline bool spi_line_high(const struct dist_spi *s)
+{
+	return !s->edge && (s->line || s->msg_line);
+}
+
+/* Generation a is later than b (serial number arithmetic: gens wrap). */
+static inline bool spi_gen_after(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) > 0;
+}
+
+/* Pending state held by the distributor: the latch, or an asserted level. */
+static inline bool spi_held_pending(const struct dist_spi *s)
+{
+	return s->latch || spi_line_high(s);
+}
+
 /* GICD_CTLR write: keeps EnableGrp0/EnableGrp1, the only writable bits under DS=1. */
 void dist_set_ctlr(struct dist *d, uint32_t val);
 
@@ -49,9 +67,12 @@ void spi_msg_set(struct dist *d, uint32_t intid);
 void spi_msg_clear(struct dist *d, uint32_t intid);
 
 /* The guest-visible views (false / 0 for INTIDs that are not configured SPIs).
- * Pending: the latch for edge SPIs; latch || line || msg_line for level SPIs. */
+ * Pending: the latch for edge SPIs; latch || line || msg_line for level SPIs.
+ * For an in-flight SPI pending and active are what the distributor still
+ * holds; the owner's state has to be added (spi_in_flight, DIST_DEFER). */
 bool spi_read_pending(const struct dist *d, uint32_t intid);
 bool spi_read_active(const struct dist *d, uint32_t intid);
+bool spi_in_flight(const struct dist *d, uint32_t intid);
 bool spi_read_enabled(const struct dist *d, uint32_t intid);
 bool spi_read_group1(const struct dist *d, uint32_t intid);
 bool spi_read_edge(const struct dist *d, uint32_t intid);

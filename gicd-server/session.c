@@ -307,7 +307,7 @@ struct session *session_new(struct event_base *base, const struct sg_vm_shape *s
 	for (unsigned i = 0; i < n; i++)
 		s->chan[i].fd = -1;
 	out.ctx = s;
-	core_init(&s->core, &s->shape, &out);
+	core_init(&s->core, &s->shape, &s->ram, &out);
 	for (unsigned i = 0; i < n; i++) {
 		enum sg_chan_kind kind = i < shape->nr_vcpus ? SG_CHAN_MMIO : SG_CHAN_BUS;
 
@@ -358,4 +358,30 @@ void session_log_stats(const struct session *s, enum sg_log_level level)
 	       (unsigned long long)d->bad_width, (unsigned long long)d->misaligned,
 	       (unsigned long long)d->reserved, (unsigned long long)d->ro_write,
 	       (unsigned long long)d->wo_read, (unsigned long long)d->bad_intid);
+	sg_log(level,
+	       "counters delivery: deliver %llu, retract %llu, deactivated matched %llu, stale "
+	       "%llu, "
+	       "not owner %llu, latches returned %llu, merged %llu; reads deferred %llu, "
+	       "completed %llu, queries %llu, replies %llu",
+	       (unsigned long long)d->delivers, (unsigned long long)d->retracts,
+	       (unsigned long long)d->deact_matched, (unsigned long long)d->deact_stale,
+	       (unsigned long long)d->deact_not_owner, (unsigned long long)d->latch_returned,
+	       (unsigned long long)d->latch_merged, (unsigned long long)c->reads_deferred,
+	       (unsigned long long)c->reads_completed, (unsigned long long)c->queries,
+	       (unsigned long long)c->query_replies);
+	for (unsigned i = 0; i < s->shape.map.nr_its; i++) {
+		const struct its_stats *t = &s->core.its[i].stats;
+
+		sg_log(level,
+		       "counters its%u: commands %llu (errors %llu, stalls %llu), msi %llu "
+		       "(delivered %llu, unmapped %llu, disabled %llu, fault %llu), cache hits "
+		       "%llu, "
+		       "misses %llu, corrupt entries %llu, table faults %llu",
+		       i, (unsigned long long)t->commands, (unsigned long long)t->cmd_errors,
+		       (unsigned long long)t->cmd_stalls, (unsigned long long)t->msi,
+		       (unsigned long long)t->msi_delivered, (unsigned long long)t->msi_unmapped,
+		       (unsigned long long)t->msi_disabled, (unsigned long long)t->msi_fault,
+		       (unsigned long long)t->cache_hits, (unsigned long long)t->cache_misses,
+		       (unsigned long long)t->corrupt_entries, (unsigned long long)t->table_faults);
+	}
 }

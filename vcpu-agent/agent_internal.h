@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "ap_list.h"
+#include "splitgic/attach.h"
 #include "gic_regs.h"
 #include "mmio_chan.h"
 #include "splitgic/agent.h"
@@ -50,6 +51,11 @@ struct sg_irq {
 	bool hw; /* deactivation reaches pintid (ICH_LR.HW) */
 	bool on_ap_list;
 	bool eoi_candidate; /* active but left without an LR at the last flush */
+	/* SPIs owned for gicd-server (spi.c): the generation of the last bus
+	 * message about it, and a pending latch handed back by a Retract while
+	 * the interrupt was still active (returned in its Deactivated). */
+	bool returned_latch;
+	uint32_t gen;
 };
 
 static inline bool sg_irq_pending(const struct sg_irq *irq)
@@ -78,6 +84,26 @@ struct sg_vcpu_counters {
 /* For counters any thread may bump without a lock (rare paths). */
 #define STAT_INC_ATOMIC(vcpu, idx)                                                                 \
 	atomic_fetch_add_explicit(&(vcpu)->stats.v[idx], 1, memory_order_relaxed)
+
+/*
+ * A message for gicd-server produced under a vCPU's lock (by its sync, or by
+ * the bus thread handling a daemon message), sent later by the bus thread:
+ * the vCPU thread never takes the bus lock on its exit path.
+ */
+enum bus_rec_kind { BUS_REC_DEACTIVATED, BUS_REC_QUERY_REPLY, BUS_REC_CPU_STATE };
+
+struct bus_rec {
+	uint8_t kind; /* enum bus_rec_kind */
+	bool a, b, c; /* returned_latch | pending, active | grp0, grp1, asleep */
+	uint32_t intid;
+	uint32_t gen;
+	uint64_t id; /* query id */
+};
+
+struct bus_outbox {
+	struct bus_rec *rec;
+	unsigned cap, head, count; /* ring, under the vCPU lock */
+};
 
 struct sg_redist {
 	bool enable_lpis; /* GICR_CTLR.EnableLPIs */
@@ -108,6 +134,9 @@ struct sg_vcpu {
 	struct sg_irq *lr_irq[SG_CPUIF_MAX_LRS];
 	void (*kick_fn)(struct sg_vcpu *v, void *arg);
 	void *kick_arg;
+	struct sg_irq *spis;	  /* nr_spis entries, INTID 32 + i: owned SPIs */
+	struct bus_outbox outbox; /* messages for the bus thread to send */
+	uint8_t cpu_state_sent;	  /* last CpuState reported (CPU_STATE_* bits) */
 
 	/* --- vCPU thread only */
 	struct sg_cpuif cpuif;
@@ -122,9 +151,28 @@ struct sg_aff_entry {
 	unsigned idx;
 };
 
+/* The interrupt bus to gicd-server (bus.c). */
+struct sg_bus {
+	int fd;	     /* VMM end of the bus socketpair, -1 when detached */
+	int wake_fd; /* eventfd: outboxes have records, or stop */
+	pthread_t thread;
+	bool thread_running;
+	atomic_bool stop;
+	atomic_bool wake_pending; /* wake_fd already signalled, not yet read */
+	pthread_mutex_t tx_lock;  /* sending: sequence numbers follow socket order */
+	uint64_t tx_seq;	  /* Envelope.seq of the last message sent */
+	unsigned char *rx;	  /* SG_WIRE_MAX + 1 */
+	unsigned char *arena_buf;
+	struct sg_attachment *att; /* when attached by sg_vm_connect() */
+	_Atomic uint64_t stats[SG_VM_NR_STATS];
+};
+
 struct sg_vm {
 	struct sg_vm_shape shape;
 	bool has_its;
+	unsigned nr_ram;
+	struct sg_vm_ram ram[SG_MAX_RAM_REGIONS];
+	struct sg_bus bus;
 	struct sg_vcpu *vcpus;	     /* nr_vcpus, 64-byte aligned */
 	struct sg_aff_entry *by_aff; /* nr_vcpus, sorted by affinity */
 };
@@ -156,6 +204,29 @@ void sg_vcpu_kick_fn(struct sg_vcpu *v);
  */
 bool sg_vcpu_hold(struct sg_vcpu *acc, struct sg_vcpu *t, bool *held);
 void sg_vcpu_release(struct sg_vcpu *t, bool held);
+
+/* spi.c: the redistributor side of SPI ownership (docs/protocol.md). */
+void sg_spi_deliver(struct sg_vm *vm, const Sg__Deliver *d);
+void sg_spi_retract(struct sg_vm *vm, const Sg__Retract *r);
+void sg_spi_query(struct sg_vm *vm, const Sg__Query *q);
+/* An owned SPI went idle (sync pruned it): report Deactivated.  Lock held. */
+void sg_spi_released_locked(struct sg_vcpu *v, struct sg_irq *irq);
+
+/* bus.c */
+#define CPU_STATE_GRP0 1u
+#define CPU_STATE_GRP1 2u
+#define CPU_STATE_ASLEEP 4u
+#define CPU_STATE_VALID 8u
+/* Queues rec for the bus thread; wakes it after the lock is dropped
+ * (sg_bus_wake()).  Lock held. */
+void sg_bus_post_locked(struct sg_vcpu *v, const struct bus_rec *rec);
+void sg_bus_wake(struct sg_vm *vm);
+/* Reports the vCPU's group enables / sleep to 1-of-N routing if they
+ * changed.  Lock held. */
+void sg_bus_cpu_state_locked(struct sg_vcpu *v);
+int sg_bus_init(struct sg_vm *vm);
+void sg_bus_fini(struct sg_vm *vm);
+#define VM_STAT_INC(vm, idx) atomic_fetch_add_explicit(&(vm)->bus.stats[idx], 1, memory_order_relaxed)
 
 /* redist.c: an access to vCPU t's 128 KiB GICR frame on behalf of acc. */
 void sg_redist_access(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t offset, unsigned size,

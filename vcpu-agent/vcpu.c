@@ -81,7 +81,7 @@ void sg_vcpu_set_kick_fn(struct sg_vcpu *v, void (*fn)(struct sg_vcpu *v, void *
 
 /* --------------------------------------------------------------- flush */
 
-static void sync_locked(struct sg_vcpu *v);
+static bool sync_locked(struct sg_vcpu *v);
 
 /*
  * Flush order when more entries than LRs: active first (the guest must be
@@ -244,6 +244,10 @@ static void fold_lr(struct sg_irq *irq, uint64_t lr)
 		 * LR never carried the pending state: an active level
 		 * interrupt is flushed without it.) */
 		irq->pending_latch = false;
+		/* An SPI's line is the distributor's: it resamples it when the
+		 * guest deactivates (Deactivated), so the level is consumed. */
+		if (gic_intid_is_spi(irq->intid))
+			irq->line_level = false;
 	}
 	irq->lr = -1;
 }
@@ -275,9 +279,11 @@ static void eoicount_deactivate(struct sg_vcpu *v, unsigned count)
 	}
 }
 
-/* Folds the LRs back, retires EOIcount, prunes the ap_list.  Lock held. */
-static void sync_locked(struct sg_vcpu *v)
+/* Folds the LRs back, retires EOIcount, prunes the ap_list.  Lock held.
+ * Returns whether messages for the bus thread were queued. */
+static bool sync_locked(struct sg_vcpu *v)
 {
+	unsigned posted = v->outbox.count;
 	struct sg_list_node *n, *next;
 	uint32_t hcr = sg_cpuif_read_hcr(&v->cpuif);
 
@@ -299,18 +305,27 @@ static void sync_locked(struct sg_vcpu *v)
 		if (!sg_irq_queueable(irq)) {
 			sg_list_del(&irq->ap);
 			irq->on_ap_list = false;
+			/* The EOI broadcast: an SPI goes back to the distributor. */
+			if (gic_intid_is_spi(irq->intid))
+				sg_spi_released_locked(v, irq);
 		}
 	}
+	sg_bus_cpu_state_locked(v);
 	v->in_guest = false;
 	STAT_INC(v, SG_STAT_SYNCS);
 	pthread_cond_broadcast(&v->state_cond);
+	return v->outbox.count != posted;
 }
 
 void sg_vcpu_sync(struct sg_vcpu *v)
 {
+	bool posted;
+
 	pthread_mutex_lock(&v->lock);
-	sync_locked(v);
+	posted = sync_locked(v);
 	pthread_mutex_unlock(&v->lock);
+	if (posted)
+		sg_bus_wake(v->vm);
 }
 
 /* ------------------------------------------------------------ pending */
@@ -423,7 +438,10 @@ bool sg_vcpu_hold(struct sg_vcpu *acc, struct sg_vcpu *t, bool *held)
 	}
 	t->pause_req++;
 	*held = true;
-	STAT_INC(acc, SG_STAT_HOLD_WAITS);
+	/* acc is NULL for the bus thread; count on the target then. */
+	if (!acc)
+		acc = t;
+	STAT_INC_ATOMIC(acc, SG_STAT_HOLD_WAITS);
 	sg_vcpu_wake_locked(t);
 	pthread_mutex_unlock(&t->lock);
 	sg_vcpu_kick_fn(t);
@@ -434,7 +452,7 @@ bool sg_vcpu_hold(struct sg_vcpu *acc, struct sg_vcpu *t, bool *held)
 			break;
 	ok = !t->in_guest;
 	if (!ok) {
-		STAT_INC(acc, SG_STAT_HOLD_TIMEOUTS);
+		STAT_INC_ATOMIC(acc, SG_STAT_HOLD_TIMEOUTS);
 		sg_reject_log("vCPU %u: vCPU %u did not leave the guest in time", acc->idx, t->idx);
 	}
 	return ok;

@@ -72,7 +72,8 @@ int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out)
 	int rc;
 
 	*out = NULL;
-	if (!cfg || !cfg->mpidr || cfg->nr_vcpus < 1 || cfg->nr_vcpus > SG_MAX_VCPUS)
+	if (!cfg || !cfg->mpidr || cfg->nr_vcpus < 1 || cfg->nr_vcpus > SG_MAX_VCPUS ||
+	    cfg->nr_ram > SG_MAX_RAM_REGIONS)
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -88,6 +89,8 @@ int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out)
 		return -EINVAL;
 	}
 	vm->has_its = vm->shape.map.nr_its > 0;
+	vm->nr_ram = cfg->nr_ram;
+	memcpy(vm->ram, cfg->ram, cfg->nr_ram * sizeof(cfg->ram[0]));
 	vm->by_aff = calloc(cfg->nr_vcpus, sizeof(*vm->by_aff));
 	if (posix_memalign((void **)&vm->vcpus, 64, cfg->nr_vcpus * sizeof(*vm->vcpus)) != 0)
 		vm->vcpus = NULL;
@@ -110,6 +113,11 @@ int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out)
 		vm->by_aff[i] = (struct sg_aff_entry){ vm->shape.mpidr[i] & MPIDR_AFF_MASK, i };
 	}
 	qsort(vm->by_aff, cfg->nr_vcpus, sizeof(*vm->by_aff), cmp_aff);
+	rc = sg_bus_init(vm);
+	if (rc < 0) {
+		sg_vm_destroy(vm);
+		return rc;
+	}
 	*out = vm;
 	return 0;
 }
@@ -118,6 +126,7 @@ void sg_vm_destroy(struct sg_vm *vm)
 {
 	if (!vm)
 		return;
+	sg_bus_fini(vm);
 	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++)
 		vcpu_fini(&vm->vcpus[i]);
 	free(vm->by_aff);

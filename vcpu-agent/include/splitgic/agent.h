@@ -29,12 +29,24 @@ struct sg_vm;
 struct sg_vcpu;
 struct kvm_run;
 
+/* A guest RAM range: the agent reads LPI tables through host; gicd-server
+ * gets fd (a memfd or other mappable file) to map the ITS tables. */
+struct sg_vm_ram {
+	uint64_t gpa;
+	uint64_t size;
+	void *host;
+	int fd;
+	uint64_t fd_offset;
+};
+
 struct sg_vm_config {
 	unsigned nr_vcpus;
 	const uint64_t *mpidr; /* nr_vcpus entries, affinity bits only */
 	unsigned lr_count;     /* 1..16 */
 	unsigned nr_spis;      /* 32..960 step 32, or 988 */
 	struct sg_addr_map map;
+	unsigned nr_ram;
+	struct sg_vm_ram ram[SG_MAX_RAM_REGIONS];
 };
 
 /* Creates the VM's agent state.  Returns 0 or a negative errno. */
@@ -43,6 +55,48 @@ void sg_vm_destroy(struct sg_vm *vm);
 const struct sg_vm_shape *sg_vm_shape(const struct sg_vm *vm);
 struct sg_vcpu *sg_vm_vcpu(struct sg_vm *vm, unsigned idx);
 unsigned sg_vcpu_index(const struct sg_vcpu *v);
+
+/* ------------------------------------------------ the link to gicd-server */
+
+/*
+ * Attaches the VM to the gicd-server listening on control_socket (Hello with
+ * every channel and the RAM fds), hands each vCPU its MMIO channel and
+ * starts the bus thread, which applies the daemon's messages to the
+ * redistributors and sends theirs.  On failure returns a negative errno and
+ * a one-line reason in err.
+ */
+int sg_vm_connect(struct sg_vm *vm, const char *control_socket, const char *vm_name, char *err,
+		  size_t errlen);
+/* Stops the bus thread and closes every channel (the daemon sees the VM go). */
+void sg_vm_disconnect(struct sg_vm *vm);
+
+/* ------------------------------------------------------- device models */
+
+/*
+ * A wired SPI's input line (the irqfd / KVM_IRQ_LINE equivalent): level
+ * semantics for level-sensitive SPIs, a rising edge latches an
+ * edge-triggered one.  Any thread; returns 0, -EINVAL for an INTID that is
+ * not a configured SPI, or -ENOTCONN.
+ */
+int sg_vm_set_spi_level(struct sg_vm *vm, uint32_t intid, bool level);
+/* A pulse: the line rises and falls (edge-triggered devices).  Any thread. */
+int sg_vm_signal_spi_edge(struct sg_vm *vm, uint32_t intid);
+/* KVM_SIGNAL_MSI: device_id writes event_id to GITS_TRANSLATER of ITS its. */
+int sg_vm_signal_msi(struct sg_vm *vm, uint32_t its, uint32_t device_id, uint32_t event_id);
+
+enum sg_vm_stat {
+	SG_VM_BUS_RX,		/* datagrams received on the bus */
+	SG_VM_BUS_TX,		/* datagrams sent on the bus */
+	SG_VM_BUS_REJECTED,	/* invalid messages from the daemon, dropped */
+	SG_VM_SPI_DELIVERED,	/* Deliver of an SPI applied */
+	SG_VM_SPI_RETRACTED,	/* Retract of an SPI applied */
+	SG_VM_SPI_DEACTIVATED,	/* Deactivated sent */
+	SG_VM_QUERIES,		/* Query answered */
+	SG_VM_DEVICE_LINES,	/* SpiLevel sent for device models */
+	SG_VM_DEVICE_MSIS,	/* Msi sent for device models */
+	SG_VM_NR_STATS
+};
+uint64_t sg_vm_stat(const struct sg_vm *vm, enum sg_vm_stat s);
 
 /*
  * Hands the agent the VMM end of vCPU idx's MMIO channel (a SOCK_SEQPACKET
