@@ -4,11 +4,74 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
+
+/*
+ * A Batch datagram is built around messages packed one by one
+ * (proto/wire.proto): Envelope.version (field 1, varint), Envelope.batch
+ * (field 112, length-delimited) holding Batch.msgs (field 1,
+ * length-delimited) once per message.  Its header takes at most 7 bytes:
+ * the version, the batch tag and a length below SG_WIRE_MAX (3 bytes).
+ */
+#define KEY_VERSION    0x08u
+#define KEY_BATCH_0    0x82u /* (112 << 3) | 2 as a varint */
+#define KEY_BATCH_1    0x07u
+#define KEY_BATCH_MSGS 0x0Au /* (1 << 3) | 2 */
+#define BATCH_HDR_MAX  7u
+#define BATCH_BODY_MAX (SG_WIRE_MAX - BATCH_HDR_MAX)
+_Static_assert(SG_PROTO_VERSION < 0x80, "the version is written as a one-byte varint");
+
+struct channel_batch {
+	bool open;
+	unsigned nr;		     /* messages in the body */
+	size_t len;		     /* body bytes, from buf + BATCH_HDR_MAX */
+	size_t first_off, first_len; /* the first message, sent alone if it stays alone */
+	unsigned char buf[BATCH_HDR_MAX + BATCH_BODY_MAX];
+};
+
+/* What the daemon may put in a Batch (docs/protocol.md, "Who may send what"). */
+static bool batchable(Sg__Envelope__BodyCase body)
+{
+	switch (body) {
+	case SG__ENVELOPE__BODY_DELIVER:
+	case SG__ENVELOPE__BODY_RETRACT:
+	case SG__ENVELOPE__BODY_QUERY:
+	case SG__ENVELOPE__BODY_INV:
+	case SG__ENVELOPE__BODY_INV_ALL:
+	case SG__ENVELOPE__BODY_SYNC:
+	case SG__ENVELOPE__BODY_MOVE:
+	case SG__ENVELOPE__BODY_MOV_ALL: return true;
+	default: return false;
+	}
+}
+
+static size_t put_varint(unsigned char *p, uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		p[n++] = (unsigned char)(v | 0x80);
+		v >>= 7;
+	}
+	p[n++] = (unsigned char)v;
+	return n;
+}
+
+static size_t varint_len(uint64_t v)
+{
+	size_t n = 1;
+
+	while (v >= 0x80) {
+		v >>= 7;
+		n++;
+	}
+	return n;
+}
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
@@ -26,23 +89,24 @@ static void mark_broken(struct channel *ch)
 	event_del(ch->wr_ev);
 }
 
-/* Sends queued messages in order until the queue is empty or the socket full. */
+/* Sends queued datagrams in order until the queue is empty or the socket full. */
 static int flush_queue(struct channel *ch)
 {
 	while (ch->txq_len) {
-		uint16_t len;
+		uint16_t hdr[2]; /* length, messages */
 		unsigned char *msg;
 		int rc;
 
-		evbuffer_copyout(ch->txq, &len, sizeof(len));
-		msg = evbuffer_pullup(ch->txq, (ev_ssize_t)(sizeof(len) + len));
-		rc = sg_wire_send_raw(ch->fd, msg + sizeof(len), len, NULL, 0);
+		evbuffer_copyout(ch->txq, hdr, sizeof(hdr));
+		msg = evbuffer_pullup(ch->txq, (ev_ssize_t)(sizeof(hdr) + hdr[0]));
+		rc = sg_wire_send_raw(ch->fd, msg + sizeof(hdr), hdr[0], NULL, 0);
 		if (rc == -EAGAIN)
 			return 0;
 		if (rc < 0)
 			return rc;
-		evbuffer_drain(ch->txq, sizeof(len) + len);
+		evbuffer_drain(ch->txq, sizeof(hdr) + hdr[0]);
 		ch->txq_len--;
+		ch->txq_msgs -= hdr[1];
 	}
 	return 0;
 }
@@ -83,7 +147,10 @@ int channel_init(struct channel *ch, struct event_base *base, unsigned index,
 	ch->rd_ev = event_new(base, fd, EV_READ | EV_PERSIST, on_readable, ch);
 	ch->wr_ev = event_new(base, fd, EV_WRITE | EV_PERSIST, on_writable, ch);
 	ch->txq = evbuffer_new();
-	if (!ch->rd_ev || !ch->wr_ev || !ch->txq || event_add(ch->rd_ev, NULL) < 0) {
+	if (kind == SG_CHAN_BUS)
+		ch->batch = calloc(1, sizeof(*ch->batch));
+	if (!ch->rd_ev || !ch->wr_ev || !ch->txq || (kind == SG_CHAN_BUS && !ch->batch) ||
+	    event_add(ch->rd_ev, NULL) < 0) {
 		ch->fd = -1; /* the caller still owns it */
 		channel_fini(ch);
 		return -ENOMEM;
@@ -99,10 +166,12 @@ void channel_fini(struct channel *ch)
 		event_free(ch->wr_ev);
 	if (ch->txq)
 		evbuffer_free(ch->txq);
+	free(ch->batch);
 	if (ch->fd >= 0)
 		close(ch->fd);
 	ch->rd_ev = ch->wr_ev = NULL;
 	ch->txq = NULL;
+	ch->batch = NULL;
 	ch->fd = -1;
 }
 
@@ -158,31 +227,82 @@ enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg
 	return CHANNEL_RX_MSG;
 }
 
-static void enqueue(struct channel *ch, const unsigned char *msg, uint16_t len)
+/* Queues a datagram of nmsgs messages; the limit counts messages, so
+ * batching does not change how much may wait for a VMM that does not read. */
+static void enqueue(struct channel *ch, const unsigned char *msg, uint16_t len, unsigned nmsgs)
 {
-	if (ch->txq_len >= CHANNEL_TXQ_MAX) {
+	uint16_t hdr[2] = { len, (uint16_t)nmsgs };
+
+	if (ch->txq_msgs + nmsgs > CHANNEL_TXQ_MAX) {
 		sg_err("%s: %u messages wait for the VMM, which is not reading: detaching the VM",
 		       ch->name, CHANNEL_TXQ_MAX);
 		mark_broken(ch);
 		return;
 	}
-	if (evbuffer_add(ch->txq, &len, sizeof(len)) < 0 || evbuffer_add(ch->txq, msg, len) < 0) {
+	if (evbuffer_add(ch->txq, hdr, sizeof(hdr)) < 0 || evbuffer_add(ch->txq, msg, len) < 0) {
 		sg_err("%s: out of memory queueing a message: detaching the VM", ch->name);
 		mark_broken(ch);
 		return;
 	}
 	if (ch->txq_len++ == 0)
 		event_add(ch->wr_ev, NULL);
-	ch->stats.tx_queued++;
-	if (ch->txq_len > ch->stats.txq_peak)
-		ch->stats.txq_peak = ch->txq_len;
+	ch->txq_msgs += nmsgs;
+	ch->stats.tx_queued += nmsgs;
+	if (ch->txq_msgs > ch->stats.txq_peak)
+		ch->stats.txq_peak = ch->txq_msgs;
+}
+
+/* Sends one packed datagram (nmsgs messages), or queues it behind others. */
+static void send_datagram(struct channel *ch, const unsigned char *buf, size_t len, unsigned nmsgs)
+{
+	int rc;
+
+	if (ch->broken)
+		return;
+	/* Keep the order: once something waits, everything after it waits too. */
+	if (ch->txq_len) {
+		enqueue(ch, buf, (uint16_t)len, nmsgs);
+		return;
+	}
+	rc = sg_wire_send_raw(ch->fd, buf, len, NULL, 0);
+	if (rc == -EAGAIN || rc == -ENOBUFS) {
+		enqueue(ch, buf, (uint16_t)len, nmsgs);
+	} else if (rc < 0) {
+		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
+		mark_broken(ch);
+	}
+}
+
+/* Appends a packed message to the open batch, sending the batch first if
+ * the message would not fit in it. */
+static void batch_add(struct channel *ch, const unsigned char *msg, size_t len)
+{
+	struct channel_batch *b = ch->batch;
+	size_t key_len = 1 + varint_len(len);
+	unsigned char *p;
+
+	if (b->nr == SG_WIRE_MAX_BATCH || b->len + key_len + len > BATCH_BODY_MAX)
+		channel_batch_flush(ch);
+	if (key_len + len > BATCH_BODY_MAX) {
+		send_datagram(ch, msg, len, 1); /* too big to wrap: alone, in order */
+		return;
+	}
+	p = b->buf + BATCH_HDR_MAX + b->len;
+	p[0] = KEY_BATCH_MSGS;
+	put_varint(p + 1, len);
+	if (b->nr == 0) {
+		b->first_off = BATCH_HDR_MAX + b->len + key_len;
+		b->first_len = len;
+	}
+	memcpy(p + key_len, msg, len);
+	b->len += key_len + len;
+	b->nr++;
 }
 
 void channel_send(struct channel *ch, const Sg__Envelope *env)
 {
 	unsigned char buf[SG_WIRE_MAX];
 	ssize_t len;
-	int rc;
 
 	if (ch->broken)
 		return;
@@ -194,18 +314,60 @@ void channel_send(struct channel *ch, const Sg__Envelope *env)
 		return;
 	}
 	ch->stats.tx++;
-	/* Keep the order: once something waits, everything after it waits too. */
-	if (ch->txq_len) {
-		enqueue(ch, buf, (uint16_t)len);
+	if (ch->batch && ch->batch->open) {
+		if (batchable(env->body_case)) {
+			batch_add(ch, buf, (size_t)len);
+			return;
+		}
+		channel_batch_flush(ch);
+	}
+	send_datagram(ch, buf, (size_t)len, 1);
+}
+
+void channel_batch_begin(struct channel *ch)
+{
+	if (ch->batch)
+		ch->batch->open = true;
+}
+
+void channel_batch_flush(struct channel *ch)
+{
+	struct channel_batch *b = ch->batch;
+
+	if (!b || !b->nr)
 		return;
+	if (b->nr == 1) {
+		send_datagram(ch, b->buf + b->first_off, b->first_len, 1);
+	} else {
+		unsigned char hdr[BATCH_HDR_MAX];
+		size_t h = 0;
+
+		hdr[h++] = KEY_VERSION;
+		hdr[h++] = SG_PROTO_VERSION;
+		hdr[h++] = KEY_BATCH_0;
+		hdr[h++] = KEY_BATCH_1;
+		h += put_varint(hdr + h, b->len);
+		/* The header goes right in front of the body: no copy of it. */
+		memcpy(b->buf + BATCH_HDR_MAX - h, hdr, h);
+		ch->stats.tx_batches++;
+		ch->stats.tx_batched += b->nr;
+		send_datagram(ch, b->buf + BATCH_HDR_MAX - h, h + b->len, b->nr);
 	}
-	rc = sg_wire_send_raw(ch->fd, buf, (size_t)len, NULL, 0);
-	if (rc == -EAGAIN || rc == -ENOBUFS) {
-		enqueue(ch, buf, (uint16_t)len);
-	} else if (rc < 0) {
-		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
-		mark_broken(ch);
-	}
+	b->nr = 0;
+	b->len = 0;
+}
+
+void channel_batch_end(struct channel *ch)
+{
+	if (!ch->batch)
+		return;
+	channel_batch_flush(ch);
+	ch->batch->open = false;
+}
+
+unsigned channel_batch_pending(const struct channel *ch)
+{
+	return ch->batch ? ch->batch->nr : 0;
 }
 
 void channel_log_stats(const struct channel *ch, enum sg_log_level level)
@@ -229,10 +391,12 @@ void channel_log_stats(const struct channel *ch, enum sg_log_level level)
 	}
 	sg_log(level,
 	       "counters %s: rx %llu, applied %llu, duplicates %llu, malformed %llu, tx %llu "
-	       "(queued %llu, peak queue %llu), drain bound hits %llu, last seq %llu%s",
+	       "(queued %llu, peak queue %llu, %llu in %llu batches), drain bound hits %llu, "
+	       "last seq %llu%s",
 	       ch->name, (unsigned long long)s->rx, (unsigned long long)s->applied,
 	       (unsigned long long)s->dups, (unsigned long long)s->malformed,
 	       (unsigned long long)s->tx, (unsigned long long)s->tx_queued,
-	       (unsigned long long)s->txq_peak, (unsigned long long)s->budget_hits,
+	       (unsigned long long)s->txq_peak, (unsigned long long)s->tx_batched,
+	       (unsigned long long)s->tx_batches, (unsigned long long)s->budget_hits,
 	       (unsigned long long)ch->last_applied, rej);
 }

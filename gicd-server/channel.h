@@ -4,6 +4,8 @@
  * datagrams off the socket and decoding them, and sending the daemon's
  * messages without ever blocking: what the socket does not take at once
  * waits in an ordered output queue flushed when the socket is writable.
+ * On the bus, messages sent between channel_batch_begin() and
+ * channel_batch_end() are coalesced, in order, into Batch datagrams.
  */
 #ifndef GICD_CHANNEL_H
 #define GICD_CHANNEL_H
@@ -36,6 +38,8 @@ struct channel_stats {
 	uint64_t tx;			   /* messages sent (or queued) to the VMM */
 	uint64_t tx_queued;		   /* of those, messages that had to wait in the queue */
 	uint64_t txq_peak;		   /* most messages queued at once */
+	uint64_t tx_batches;		   /* Batch datagrams sent (or queued) */
+	uint64_t tx_batched;		   /* messages that travelled in them */
 	uint64_t budget_hits;		   /* drain passes cut short by the per-channel bound */
 	uint64_t rejects[SG_WIRE_NR_ERRS]; /* per enum sg_wire_err */
 };
@@ -48,9 +52,11 @@ struct channel {
 	uint64_t last_applied; /* highest sequence number applied */
 	struct event *rd_ev;
 	struct event *wr_ev;
-	struct evbuffer *txq; /* u16 length + packed Envelope, in order */
-	uint64_t txq_len;     /* messages in txq */
-	bool broken;	      /* hangup, hard error or queue overflow: VM must go */
+	struct evbuffer *txq;	     /* u16 length, u16 messages, datagram; in order */
+	uint64_t txq_len;	     /* datagrams in txq */
+	uint64_t txq_msgs;	     /* messages in them (a Batch counts its messages) */
+	struct channel_batch *batch; /* bus only: messages being coalesced */
+	bool broken;		     /* hangup, hard error or queue overflow: VM must go */
 	const struct channel_ops *ops;
 	struct channel_stats stats;
 };
@@ -91,8 +97,25 @@ enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg
 /* Counts and logs (rate-limited) a rejected message. */
 void channel_reject(struct channel *ch, enum sg_wire_err err, uint64_t seq, const char *why);
 
-/* Sends env, or queues it if the socket is full; sets ch->broken on failure. */
+/*
+ * Sends env, or queues it if the socket is full; sets ch->broken on failure.
+ * While a batch is open on the bus, a message that may travel in a Batch
+ * (docs/protocol.md) is appended to it instead; anything else first sends
+ * what was appended, so the order on the socket is the order of the calls.
+ */
 void channel_send(struct channel *ch, const Sg__Envelope *env);
+
+/*
+ * Coalescing on the bus (no-ops on other channels): begin opens a batch;
+ * flush sends what it holds now (one message alone, several as one Batch
+ * datagram; a batch is also sent whenever it reaches SG_WIRE_MAX_BATCH
+ * messages or SG_WIRE_MAX bytes); end flushes and closes it.
+ */
+void channel_batch_begin(struct channel *ch);
+void channel_batch_flush(struct channel *ch);
+void channel_batch_end(struct channel *ch);
+/* Messages waiting in the open batch. */
+unsigned channel_batch_pending(const struct channel *ch);
 
 /* One log line with this channel's counters. */
 void channel_log_stats(const struct channel *ch, enum sg_log_level level);

@@ -17,6 +17,11 @@ static enum seq_verdict seq_check(const struct channel *ch, uint64_t seq)
 	return seq == ch->last_applied + 1 ? SEQ_NEXT : SEQ_GAP;
 }
 
+static struct channel *bus_chan(struct session *s)
+{
+	return &s->chan[s->nr_chans - 1];
+}
+
 static void mark_gone(struct session *s, const char *reason)
 {
 	if (s->gone)
@@ -111,6 +116,7 @@ static void take_invalid(struct session *s, struct channel *ch, const Sg__Envelo
 	if (ch->kind == SG_CHAN_MMIO && env->body_case == SG__ENVELOPE__BODY_MMIO &&
 	    (!env->mmio->posted || !env->mmio->write)) {
 		s->stats.malformed_replies++;
+		channel_batch_flush(bus_chan(s)); /* replies never overtake the bus */
 		reply_malformed(ch, env->seq);
 	}
 }
@@ -250,13 +256,22 @@ static void drain_all(struct session *s)
 	}
 }
 
+/*
+ * The bus messages one drain produces (a batch of MSIs gives as many
+ * Delivers) leave in Batch datagrams rather than one datagram each: the
+ * agent's bus thread then pays one receive per batch.  Only the bus is
+ * coalesced; MMIO replies go out at once (core_send).
+ */
 static void on_readable(struct channel *ch, void *arg)
 {
 	struct session *s = arg;
 
 	(void)ch;
-	if (!s->gone)
-		drain_all(s);
+	if (s->gone)
+		return;
+	channel_batch_begin(bus_chan(s));
+	drain_all(s);
+	channel_batch_end(bus_chan(s));
 }
 
 static void on_broken(struct channel *ch, void *arg)
@@ -275,6 +290,10 @@ static void core_send(void *ctx, unsigned chan, const Sg__Envelope *env)
 		       sg_wire_body_name(env->body_case), chan);
 		return;
 	}
+	/* A reply leaves after the bus messages produced before it, as it
+	 * did without coalescing: no reordering across channels. */
+	if (&s->chan[chan] != bus_chan(s))
+		channel_batch_flush(bus_chan(s));
 	channel_send(&s->chan[chan], env);
 }
 

@@ -5,11 +5,13 @@
  *
  * Locking (the whole library; each file that takes locks repeats the rule):
  *   - One mutex per vCPU, sg_vcpu.lock.  It protects that vCPU's ap_list,
- *     every struct sg_irq the vCPU holds (its 32 private interrupts, and the
- *     SPIs/LPIs later issues put on its ap_list), its redistributor
- *     registers and its in_guest / pause / kick state.
+ *     every struct sg_irq the vCPU holds (its 32 private interrupts, the
+ *     SPIs it owns, its LPI entries), its LPI state (struct sg_lpi_rd),
+ *     its redistributor registers and its in_guest / pause / kick state.
  *   - No VM-wide lock exists.  Code holds at most one vCPU lock at a time;
  *     should two ever be needed, the lower vCPU index is taken first.
+ *     (Moving an LPI between vCPUs takes the source's lock, then, after
+ *     releasing it, the destination's.)
  *   - No vCPU lock is held while calling a VMM kick function, sending on a
  *     channel or waiting for the daemon.
  *   - The cpuif model and the MMIO channel belong to the vCPU's thread and
@@ -24,10 +26,11 @@
 #include <stdint.h>
 
 #include "ap_list.h"
-#include "splitgic/attach.h"
 #include "gic_regs.h"
+#include "lpi.h"
 #include "mmio_chan.h"
 #include "splitgic/agent.h"
+#include "splitgic/attach.h"
 #include "splitgic/cpuif.h"
 #include "vm_shape.h"
 
@@ -90,14 +93,19 @@ struct sg_vcpu_counters {
  * the bus thread handling a daemon message), sent later by the bus thread:
  * the vCPU thread never takes the bus lock on its exit path.
  */
-enum bus_rec_kind { BUS_REC_DEACTIVATED, BUS_REC_QUERY_REPLY, BUS_REC_CPU_STATE };
+enum bus_rec_kind {
+	BUS_REC_DEACTIVATED,
+	BUS_REC_QUERY_REPLY,
+	BUS_REC_CPU_STATE,
+	BUS_REC_SYNC_DONE,
+};
 
 struct bus_rec {
 	uint8_t kind; /* enum bus_rec_kind */
 	bool a, b, c; /* returned_latch | pending, active | grp0, grp1, asleep */
 	uint32_t intid;
 	uint32_t gen;
-	uint64_t id; /* query id */
+	uint64_t id; /* query id, sync id */
 };
 
 struct bus_outbox {
@@ -144,6 +152,9 @@ struct sg_vcpu {
 	bool warned_unsynced;
 
 	struct sg_vcpu_counters stats;
+
+	/* --- under lock; last, away from the flush/sync fields above */
+	struct sg_lpi_rd lpi; /* LPI pending state, property cache, entries */
 } __attribute__((aligned(64)));
 
 struct sg_aff_entry {
@@ -164,6 +175,10 @@ struct sg_bus {
 	unsigned char *rx;	  /* SG_WIRE_MAX + 1 */
 	unsigned char *arena_buf;
 	struct sg_attachment *att; /* when attached by sg_vm_connect() */
+	/* sg_vm_signal_msis(): one batch's messages, under tx_lock. */
+	Sg__Envelope *msi_env;
+	Sg__Msi *msi;
+	Sg__Envelope **msi_ptr;
 	_Atomic uint64_t stats[SG_VM_NR_STATS];
 };
 
@@ -175,11 +190,20 @@ struct sg_vm {
 	struct sg_bus bus;
 	struct sg_vcpu *vcpus;	     /* nr_vcpus, 64-byte aligned */
 	struct sg_aff_entry *by_aff; /* nr_vcpus, sorted by affinity */
+	unsigned lpi_pool;	     /* LPI entries per vCPU */
+	uint64_t *lpi_xfer;	     /* SG_LPI_WORDS: the bus thread's MOVALL scratch */
 };
 
 /* vm.c */
 /* vCPU index with this affinity (Aff3..Aff0 bits), or -1. */
 int sg_vm_find_affinity(const struct sg_vm *vm, uint64_t aff);
+/*
+ * The host address of guest range [gpa, gpa + len) if it lies inside one
+ * RAM region, else NULL (the guest hands LPI table addresses: never trust
+ * them).  Guest RAM is shared with the running guest: access it with
+ * relaxed atomics only (lpi.c).
+ */
+void *sg_vm_ram_ptr(const struct sg_vm *vm, uint64_t gpa, uint64_t len);
 void sg_irq_reset_private(struct sg_irq *irq, uint32_t intid);
 
 /* vcpu.c */
@@ -213,10 +237,10 @@ void sg_spi_query(struct sg_vm *vm, const Sg__Query *q);
 void sg_spi_released_locked(struct sg_vcpu *v, struct sg_irq *irq);
 
 /* bus.c */
-#define CPU_STATE_GRP0 1u
-#define CPU_STATE_GRP1 2u
+#define CPU_STATE_GRP0	 1u
+#define CPU_STATE_GRP1	 2u
 #define CPU_STATE_ASLEEP 4u
-#define CPU_STATE_VALID 8u
+#define CPU_STATE_VALID	 8u
 /* Queues rec for the bus thread; wakes it after the lock is dropped
  * (sg_bus_wake()).  Lock held. */
 void sg_bus_post_locked(struct sg_vcpu *v, const struct bus_rec *rec);
@@ -226,7 +250,8 @@ void sg_bus_wake(struct sg_vm *vm);
 void sg_bus_cpu_state_locked(struct sg_vcpu *v);
 int sg_bus_init(struct sg_vm *vm);
 void sg_bus_fini(struct sg_vm *vm);
-#define VM_STAT_INC(vm, idx) atomic_fetch_add_explicit(&(vm)->bus.stats[idx], 1, memory_order_relaxed)
+#define VM_STAT_INC(vm, idx)                                                                       \
+	atomic_fetch_add_explicit(&(vm)->bus.stats[idx], 1, memory_order_relaxed)
 
 /* redist.c: an access to vCPU t's 128 KiB GICR frame on behalf of acc. */
 void sg_redist_access(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t offset, unsigned size,

@@ -6,7 +6,8 @@
  *
  * Lock order: vCPU locks (one at a time) are never held while taking
  * bus.tx_lock; tx_lock is held only around assigning sequence numbers and
- * sending, so the numbers follow the socket order.  The vCPU threads never
+ * sending (and building a batch of MSIs in the VM's preallocated messages),
+ * so the numbers follow the socket order.  The vCPU threads never
  * take tx_lock on their entry/exit path: sync queues Deactivated and
  * CpuState in the vCPU's outbox (its own lock) and the bus thread sends.
  */
@@ -23,6 +24,9 @@
 
 #define BUS_ARENA_SIZE	  (256u * 1024u)
 #define ATTACH_TIMEOUT_MS 5000
+/* Datagrams the bus thread applies before it sends what the vCPUs queued
+ * (SyncDone, Deactivated): keeps those prompt under a stream of MSIs. */
+#define RX_BURST 64u
 
 /* ------------------------------------------------------------ outboxes */
 
@@ -117,6 +121,7 @@ struct rec_msg {
 		Sg__Deactivated deactivated;
 		Sg__QueryReply query_reply;
 		Sg__CpuState cpu_state;
+		Sg__SyncDone sync_done;
 	} u;
 };
 
@@ -142,6 +147,13 @@ static void rec_to_msg(unsigned vcpu, const struct bus_rec *r, struct rec_msg *m
 		m->u.query_reply.active = r->b;
 		m->env.body_case = SG__ENVELOPE__BODY_QUERY_REPLY;
 		m->env.query_reply = &m->u.query_reply;
+		break;
+	case BUS_REC_SYNC_DONE:
+		sg__sync_done__init(&m->u.sync_done);
+		m->u.sync_done.vcpu = vcpu;
+		m->u.sync_done.sync_id = r->id;
+		m->env.body_case = SG__ENVELOPE__BODY_SYNC_DONE;
+		m->env.sync_done = &m->u.sync_done;
 		break;
 	default:
 		sg__cpu_state__init(&m->u.cpu_state);
@@ -207,26 +219,62 @@ static void drain_outboxes(struct sg_vm *vm)
 
 /* ----------------------------------------------------------- receiving */
 
-static void dispatch(struct sg_vm *vm, const Sg__Envelope *env)
+static bool is_lpi_deliver(const Sg__Envelope *env)
 {
+	return env->body_case == SG__ENVELOPE__BODY_DELIVER &&
+	       gic_intid_is_lpi(env->deliver->intid);
+}
+
+static void dispatch(struct sg_vm *vm, Sg__Envelope *env);
+
+/* A Batch in order; each run of LPI Delivers is applied with one lock and
+ * one kick per target vCPU (lpi.c). */
+static void dispatch_batch(struct sg_vm *vm, const Sg__Batch *b)
+{
+	size_t i = 0;
+
+	while (i < b->n_msgs) {
+		size_t j = i;
+
+		while (j < b->n_msgs && is_lpi_deliver(b->msgs[j]))
+			j++;
+		if (j > i) {
+			sg_lpi_deliver_many(vm, b->msgs + i, j - i);
+			i = j;
+		} else {
+			dispatch(vm, b->msgs[i++]);
+		}
+	}
+}
+
+static void dispatch(struct sg_vm *vm, Sg__Envelope *env)
+{
+	/* Ranges (vCPUs, INTIDs: an SPI of the shape or an LPI) were checked
+	 * by sg_wire_validate(). */
 	switch (env->body_case) {
 	case SG__ENVELOPE__BODY_DELIVER:
 		if (gic_intid_is_spi(env->deliver->intid))
 			sg_spi_deliver(vm, env->deliver);
 		else
-			VM_STAT_INC(vm, SG_VM_BUS_REJECTED); /* LPIs: not yet */
+			sg_lpi_deliver_many(vm, &env, 1);
 		break;
 	case SG__ENVELOPE__BODY_RETRACT:
 		if (gic_intid_is_spi(env->retract->intid))
 			sg_spi_retract(vm, env->retract);
 		else
-			VM_STAT_INC(vm, SG_VM_BUS_REJECTED);
+			sg_lpi_retract(vm, env->retract);
 		break;
 	case SG__ENVELOPE__BODY_QUERY: sg_spi_query(vm, env->query); break;
-	case SG__ENVELOPE__BODY_BATCH:
-		for (size_t i = 0; i < env->batch->n_msgs; i++)
-			dispatch(vm, env->batch->msgs[i]);
+	case SG__ENVELOPE__BODY_INV: sg_lpi_inv(vm, env->inv->vcpu, env->inv->intid); break;
+	case SG__ENVELOPE__BODY_INV_ALL: sg_lpi_invall(vm, env->inv_all->vcpu); break;
+	case SG__ENVELOPE__BODY_SYNC: sg_lpi_sync(vm, env->sync->vcpu, env->sync->sync_id); break;
+	case SG__ENVELOPE__BODY_MOVE:
+		sg_lpi_move(vm, env->move->vcpu, env->move->to_vcpu, env->move->intid);
 		break;
+	case SG__ENVELOPE__BODY_MOV_ALL:
+		sg_lpi_movall(vm, env->mov_all->vcpu, env->mov_all->to_vcpu);
+		break;
+	case SG__ENVELOPE__BODY_BATCH: dispatch_batch(vm, env->batch); break;
 	case SG__ENVELOPE__BODY_DURABLE:
 	case SG__ENVELOPE__BODY_RESUME: break;
 	default:
@@ -237,10 +285,10 @@ static void dispatch(struct sg_vm *vm, const Sg__Envelope *env)
 	}
 }
 
-/* Takes every datagram queued on the bus; returns false on hangup. */
+/* Takes up to RX_BURST datagrams queued on the bus; returns false on hangup. */
 static bool receive(struct sg_vm *vm)
 {
-	for (;;) {
+	for (unsigned k = 0; k < RX_BURST; k++) {
 		struct sg_arena arena;
 		Sg__Envelope *env;
 		const char *why;
@@ -273,6 +321,7 @@ static bool receive(struct sg_vm *vm)
 		}
 		dispatch(vm, env);
 	}
+	return true;
 }
 
 static void *bus_thread(void *arg)
@@ -312,6 +361,11 @@ int sg_bus_init(struct sg_vm *vm)
 	if (!vm->bus.rx)
 		return -ENOMEM;
 	vm->bus.arena_buf = vm->bus.rx + SG_WIRE_MAX + 1;
+	vm->bus.msi_env = calloc(SG_WIRE_MAX_BATCH, sizeof(*vm->bus.msi_env));
+	vm->bus.msi = calloc(SG_WIRE_MAX_BATCH, sizeof(*vm->bus.msi));
+	vm->bus.msi_ptr = calloc(SG_WIRE_MAX_BATCH, sizeof(*vm->bus.msi_ptr));
+	if (!vm->bus.msi_env || !vm->bus.msi || !vm->bus.msi_ptr)
+		return -ENOMEM;
 	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++) {
 		struct sg_vcpu *v = &vm->vcpus[i];
 
@@ -340,6 +394,9 @@ void sg_bus_fini(struct sg_vm *vm)
 		free(vm->vcpus[i].outbox.rec);
 	}
 	free(vm->bus.rx);
+	free(vm->bus.msi_env);
+	free(vm->bus.msi);
+	free(vm->bus.msi_ptr);
 	pthread_mutex_destroy(&vm->bus.tx_lock);
 }
 
@@ -476,6 +533,64 @@ int sg_vm_signal_msi(struct sg_vm *vm, uint32_t its, uint32_t device_id, uint32_
 	rc = send_one(vm, &env);
 	if (rc == 0)
 		VM_STAT_INC(vm, SG_VM_DEVICE_MSIS);
+	return rc;
+}
+
+/*
+ * One datagram of n (<= SG_WIRE_MAX_BATCH) MSIs.  An Msi envelope packs to
+ * at most ~40 bytes (version, a 64-bit seq, three 32-bit fields and their
+ * tags), so a full batch stays well below SG_WIRE_MAX.  tx_lock held.
+ */
+static int send_msi_batch_locked(struct sg_vm *vm, uint32_t its, uint32_t device_id,
+				 const uint32_t *events, unsigned n)
+{
+	Sg__Batch batch = SG__BATCH__INIT;
+	Sg__Envelope env;
+
+	for (unsigned i = 0; i < n; i++) {
+		Sg__Msi *m = &vm->bus.msi[i];
+
+		sg__msi__init(m);
+		m->its = its;
+		m->device_id = device_id;
+		m->event_id = events[i];
+		sg_envelope_init(&vm->bus.msi_env[i]);
+		vm->bus.msi_env[i].body_case = SG__ENVELOPE__BODY_MSI;
+		vm->bus.msi_env[i].msi = m;
+		vm->bus.msi_ptr[i] = &vm->bus.msi_env[i];
+	}
+	if (n == 1)
+		return send_locked(vm, &vm->bus.msi_env[0]);
+	batch.n_msgs = n;
+	batch.msgs = vm->bus.msi_ptr;
+	sg_envelope_init(&env);
+	env.body_case = SG__ENVELOPE__BODY_BATCH;
+	env.batch = &batch;
+	return send_locked(vm, &env);
+}
+
+int sg_vm_signal_msis(struct sg_vm *vm, uint32_t its, uint32_t device_id, const uint32_t *events,
+		      unsigned n)
+{
+	int rc = 0;
+
+	if (its >= vm->shape.map.nr_its || (n && !events))
+		return -EINVAL;
+	while (n && rc == 0) {
+		unsigned k = n < SG_WIRE_MAX_BATCH ? n : SG_WIRE_MAX_BATCH;
+
+		pthread_mutex_lock(&vm->bus.tx_lock);
+		rc = send_msi_batch_locked(vm, its, device_id, events, k);
+		pthread_mutex_unlock(&vm->bus.tx_lock);
+		if (rc == 0) {
+			atomic_fetch_add_explicit(&vm->bus.stats[SG_VM_DEVICE_MSIS], k,
+						  memory_order_relaxed);
+			if (k > 1)
+				VM_STAT_INC(vm, SG_VM_MSI_BATCHES);
+		}
+		events += k;
+		n -= k;
+	}
 	return rc;
 }
 

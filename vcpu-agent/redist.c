@@ -7,7 +7,10 @@
  * Lock order: takes only the target vCPU's lock (sg_vcpu.lock), never two
  * vCPU locks; no lock is held across a kick function.  State that sits in a
  * running target's List registers is read or changed only after
- * sg_vcpu_hold() has made the target sync (vcpu.c).
+ * sg_vcpu_hold() has made the target sync (vcpu.c).  The LPI side of the
+ * RD_base registers (EnableLPIs, INVLPIR, INVALLR) is lpi.c's, called with
+ * the target's lock held; SYNCR has nothing to wait for: every LPI
+ * register write has taken effect when the access returns.
  *
  * Accesses: 32-bit registers take 32-bit accesses, IPRIORITYR also bytes,
  * 64-bit registers 64-bit accesses or either 32-bit half.  Anything else,
@@ -88,7 +91,8 @@ static uint64_t extract64(uint64_t reg, uint32_t off, unsigned size)
 
 /* ---------------------------------------------------------- RD_base */
 
-static bool rd_reg64(struct sg_vcpu *t, uint32_t off, unsigned size, bool write, uint64_t *data)
+static bool rd_reg64(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t off, unsigned size,
+		     bool write, uint64_t *data, bool *kick)
 {
 	uint32_t base = off & ~7u;
 	uint64_t *reg, keep;
@@ -107,8 +111,16 @@ static bool rd_reg64(struct sg_vcpu *t, uint32_t off, unsigned size, bool write,
 		keep = PENDBASER_KEEP;
 		break;
 	case GICR_INVLPIR:
+		/* Write-only (reads 0).  INTID in [31:0]; V (bit 63) names a
+		 * virtual LPI, which does not exist without GICv4.  A 32-bit
+		 * write to the upper half carries no INTID. */
+		if (write && (size == 8 || !(off & 4)) && !(size == 8 && (*data >> 63)))
+			*kick |= sg_lpi_inv_locked(acc, t, (uint32_t)*data);
+		return true;
 	case GICR_INVALLR:
-		/* Write-only; there is no LPI configuration cached yet. */
+		/* Write-only; any value (V = 0 is the only one without GICv4). */
+		if (write && !(size == 8 && (*data >> 63)))
+			*kick |= sg_lpi_invall_locked(acc, t);
 		return true;
 	default: return false;
 	}
@@ -126,7 +138,8 @@ static bool rd_reg64(struct sg_vcpu *t, uint32_t off, unsigned size, bool write,
 	return true;
 }
 
-static bool rd_reg32(struct sg_vcpu *t, uint32_t off, bool write, uint64_t *data)
+static bool rd_reg32(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t off, bool write,
+		     uint64_t *data, bool *kick)
 {
 	uint32_t val = (uint32_t)*data;
 
@@ -139,7 +152,17 @@ static bool rd_reg32(struct sg_vcpu *t, uint32_t off, bool write, uint64_t *data
 			*data = (t->rd.enable_lpis ? GICR_CTLR_ENABLE_LPIS : 0) | GICR_CTLR_IR |
 				GICR_CTLR_CES;
 		} else if (t->vm->has_its) {
-			t->rd.enable_lpis = (val & GICR_CTLR_ENABLE_LPIS) != 0;
+			bool en = (val & GICR_CTLR_ENABLE_LPIS) != 0;
+
+			/* 0 -> 1 reads the pending table; 1 -> 0 writes it back
+			 * and leaves nothing pending here (lpi.c). */
+			if (en && !t->rd.enable_lpis) {
+				t->rd.enable_lpis = true;
+				*kick |= sg_lpi_enable_locked(t);
+			} else if (!en && t->rd.enable_lpis) {
+				t->rd.enable_lpis = false;
+				sg_lpi_disable_locked(acc, t);
+			}
 		}
 		return true;
 	case GICR_IIDR:
@@ -157,7 +180,7 @@ static bool rd_reg32(struct sg_vcpu *t, uint32_t off, bool write, uint64_t *data
 					? GICR_WAKER_PROCESSOR_SLEEP | GICR_WAKER_CHILDREN_ASLEEP
 					: 0;
 		return true;
-	case GICR_SYNCR: return true; /* reads 0: never busy */
+	case GICR_SYNCR: return true; /* Busy reads 0: LPI writes complete at once */
 	default:
 		if (off >= GIC_IDREGS_START) {
 			if (!write)
@@ -168,7 +191,8 @@ static bool rd_reg32(struct sg_vcpu *t, uint32_t off, bool write, uint64_t *data
 	}
 }
 
-static bool rd_access(struct sg_vcpu *t, uint32_t off, unsigned size, bool write, uint64_t *data)
+static bool rd_access(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t off, unsigned size,
+		      bool write, uint64_t *data, bool *kick)
 {
 	switch (off & ~7u) {
 	case GICR_TYPER:
@@ -178,11 +202,11 @@ static bool rd_access(struct sg_vcpu *t, uint32_t off, unsigned size, bool write
 	case GICR_INVALLR:
 		if (size == 8 ? (off & 7) != 0 : size != 4)
 			return false;
-		return rd_reg64(t, off, size, write, data);
+		return rd_reg64(acc, t, off, size, write, data, kick);
 	default:
 		if (size != 4)
 			return false;
-		return rd_reg32(t, off, write, data);
+		return rd_reg32(acc, t, off, write, data, kick);
 	}
 }
 
@@ -364,7 +388,7 @@ void sg_redist_access(struct sg_vcpu *acc, struct sg_vcpu *t, uint32_t offset, u
 	} else {
 		pthread_mutex_lock(&t->lock);
 		if (offset < GICR_SGI_BASE)
-			ok = size != 1 && rd_access(t, offset, size, write, data);
+			ok = size != 1 && rd_access(acc, t, offset, size, write, data, &kick);
 		else
 			ok = sgi_access(acc, t, offset - GICR_SGI_BASE, size, write, data, &kick);
 		pthread_mutex_unlock(&t->lock);

@@ -10,8 +10,10 @@
  * both used only with the owning vCPU's lock.
  *
  * Entry/exit path: no allocation, no VM-wide lock; the work per call is
- * bounded by the ap_list length (32 private interrupts for now) and the LR
- * count.
+ * bounded by the ap_list length (private interrupts and owned SPIs) and the
+ * LR count.  LPIs are not on the ap_list: they wait in per-priority queues
+ * (lpi.c) that flush merges in order, so however many are queued, flush
+ * and sync touch O(LR count) of them.
  */
 #include <errno.h>
 #include <time.h>
@@ -175,11 +177,56 @@ static uint32_t maintenance_controls(struct sg_vcpu *v, bool left_pending, bool 
 	return hcr;
 }
 
+/* What one flush has filled in so far. */
+struct flush_state {
+	unsigned used;
+	bool left_pending, left_active;
+	struct sg_irq *lpi; /* next queued LPI to place, NULL once none matter */
+};
+
+/* Puts irq in the next LR, or records what is left over. */
+static inline void flush_one(struct sg_vcpu *v, struct flush_state *f, struct sg_irq *irq)
+{
+	if (f->used < v->cpuif.nr_lrs) {
+		sg_cpuif_write_lr(&v->cpuif, f->used, irq_to_lr(irq));
+		irq->lr = (int8_t)f->used;
+		v->lr_irq[f->used++] = irq;
+	} else if (irq->active) {
+		irq->eoi_candidate = true;
+		f->left_active = true;
+	} else {
+		f->left_pending = true;
+	}
+}
+
+/*
+ * Places the queued LPIs (priority order, FIFO within a priority) that go
+ * before an ap_list entry of priority `prio` (all of them: 0x100).  LPIs are
+ * never active, and on a tie come after the smaller INTIDs, as irq_cmp
+ * orders them.  Once the LRs are full, the LPIs left only need to be known
+ * to exist.
+ */
+static inline void flush_lpis_before(struct sg_vcpu *v, struct flush_state *f, unsigned prio)
+{
+	while (f->lpi && f->lpi->priority < prio) {
+		struct sg_irq *irq = f->lpi;
+
+		if (f->used == v->cpuif.nr_lrs) {
+			f->left_pending = true;
+			f->lpi = NULL;
+			return;
+		}
+		f->lpi = sg_lpi_next_locked(v, irq);
+		if (sg_irq_queueable(irq))
+			flush_one(v, f, irq);
+	}
+}
+
 void sg_vcpu_flush(struct sg_vcpu *v)
 {
 	struct sg_list_node *n;
-	unsigned nr_lrs = v->cpuif.nr_lrs, used = 0, cand = 0;
-	bool left_pending = false, left_active = false;
+	struct flush_state f = { 0 };
+	unsigned nr_lrs = v->cpuif.nr_lrs, cand = 0, nr_lpis;
 
 	pthread_mutex_lock(&v->lock);
 	/* Flushed twice without a sync (a VMM bug): take the LRs back first
@@ -199,29 +246,29 @@ void sg_vcpu_flush(struct sg_vcpu *v)
 
 	for (n = v->ap_list.next; n != &v->ap_list && cand <= nr_lrs; n = n->next)
 		cand += sg_irq_queueable(sg_container_of(n, struct sg_irq, ap));
-	/* Usually still in order from the last flush: check before sorting. */
-	if (cand > nr_lrs && !sg_list_sorted(&v->ap_list, irq_cmp))
+	/* Usually still in order from the last flush: check before sorting.
+	 * Queued LPIs compete for the LRs too: then the merge below needs the
+	 * ap_list in order. */
+	nr_lpis = sg_lpi_nr_queued(&v->lpi);
+	if ((cand > nr_lrs || (cand > 1 && cand + nr_lpis > nr_lrs)) &&
+	    !sg_list_sorted(&v->ap_list, irq_cmp))
 		sg_list_sort(&v->ap_list, irq_cmp);
 
+	/* The ap_list merged with the LPI queues. */
+	f.lpi = v->lpi.q_mask ? sg_lpi_first_locked(v) : NULL;
 	for (n = v->ap_list.next; n != &v->ap_list; n = n->next) {
 		struct sg_irq *irq = sg_container_of(n, struct sg_irq, ap);
 
 		if (!sg_irq_queueable(irq))
 			continue;
-		if (used < nr_lrs) {
-			sg_cpuif_write_lr(&v->cpuif, used, irq_to_lr(irq));
-			irq->lr = (int8_t)used;
-			v->lr_irq[used++] = irq;
-		} else if (irq->active) {
-			irq->eoi_candidate = true;
-			left_active = true;
-		} else {
-			left_pending = true;
-		}
+		if (f.lpi && !irq->active)
+			flush_lpis_before(v, &f, irq->priority);
+		flush_one(v, &f, irq);
 	}
-	v->nr_lrs_used = used;
-	sg_cpuif_write_hcr(&v->cpuif, maintenance_controls(v, left_pending, left_active));
-	if (left_pending || left_active)
+	flush_lpis_before(v, &f, 0x100);
+	v->nr_lrs_used = f.used;
+	sg_cpuif_write_hcr(&v->cpuif, maintenance_controls(v, f.left_pending, f.left_active));
+	if (f.left_pending || f.left_active)
 		STAT_INC(v, SG_STAT_LR_OVERFLOWS);
 	v->in_guest = true;
 	STAT_INC(v, SG_STAT_FLUSHES);
@@ -233,7 +280,10 @@ void sg_vcpu_flush(struct sg_vcpu *v)
 /* Folds what the guest did to an LR back into the interrupt. */
 static void fold_lr(struct sg_irq *irq, uint64_t lr)
 {
-	irq->active = (lr & ICH_LR_ACTIVE) != 0;
+	/* LPIs have no active state: once the guest acknowledged one, only its
+	 * running priority remains, in the cpuif, and its EOI without an LR
+	 * just drops it (IHI 0069: no EOIcount for LPIs). */
+	irq->active = (lr & ICH_LR_ACTIVE) != 0 && !gic_intid_is_lpi(irq->intid);
 	if (irq->edge) {
 		if (lr & ICH_LR_PENDING)
 			irq->pending_latch = true;
@@ -288,9 +338,13 @@ static bool sync_locked(struct sg_vcpu *v)
 	uint32_t hcr = sg_cpuif_read_hcr(&v->cpuif);
 
 	for (unsigned i = 0; i < v->nr_lrs_used; i++) {
-		fold_lr(v->lr_irq[i], sg_cpuif_read_lr(&v->cpuif, i));
+		struct sg_irq *irq = v->lr_irq[i];
+
+		fold_lr(irq, sg_cpuif_read_lr(&v->cpuif, i));
 		sg_cpuif_write_lr(&v->cpuif, i, 0);
 		v->lr_irq[i] = NULL;
+		if (gic_intid_is_lpi(irq->intid))
+			sg_lpi_synced_locked(v, irq);
 	}
 	v->nr_lrs_used = 0;
 	eoicount_deactivate(v, (hcr & ICH_HCR_EOICOUNT_MASK) >> ICH_HCR_EOICOUNT_SHIFT);
@@ -310,6 +364,9 @@ static bool sync_locked(struct sg_vcpu *v)
 				sg_spi_released_locked(v, irq);
 		}
 	}
+	/* Entries freed: LPIs waiting for one get them (bounded). */
+	if (v->lpi.nr_ready && v->lpi.nr_free)
+		sg_lpi_refill_locked(v);
 	sg_bus_cpu_state_locked(v);
 	v->in_guest = false;
 	STAT_INC(v, SG_STAT_SYNCS);
@@ -360,6 +417,11 @@ static bool pending_irq_locked(struct sg_vcpu *v)
 		    deliverable(vmcr, irq->group1, irq->priority))
 			return true;
 	}
+	/* Queued LPIs in priority order: the first one not in an LR decides
+	 * (at most the LR count of them are skipped). */
+	for (struct sg_irq *irq = sg_lpi_first_locked(v); irq; irq = sg_lpi_next_locked(v, irq))
+		if (irq->lr < 0 && sg_irq_pending(irq))
+			return deliverable(vmcr, irq->group1, irq->priority);
 	return false;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * VM and vCPU objects: creation (the only place the agent allocates), reset
- * values of the private interrupts and the redistributor, lookups.
+ * values of the private interrupts and the redistributor, lookups (vCPUs by
+ * affinity, guest RAM by address).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -58,6 +59,7 @@ static int vcpu_init(struct sg_vm *vm, struct sg_vcpu *v, unsigned idx)
 
 static void vcpu_fini(struct sg_vcpu *v)
 {
+	sg_lpi_fini(v);
 	mmio_chan_fini(&v->chan);
 	pthread_cond_destroy(&v->state_cond);
 	pthread_cond_destroy(&v->wake_cond);
@@ -73,7 +75,7 @@ int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out)
 
 	*out = NULL;
 	if (!cfg || !cfg->mpidr || cfg->nr_vcpus < 1 || cfg->nr_vcpus > SG_MAX_VCPUS ||
-	    cfg->nr_ram > SG_MAX_RAM_REGIONS)
+	    cfg->nr_ram > SG_MAX_RAM_REGIONS || cfg->lpi_pool > SG_LPI_POOL_MAX)
 		return -EINVAL;
 	vm = calloc(1, sizeof(*vm));
 	if (!vm)
@@ -89,6 +91,8 @@ int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out)
 		return -EINVAL;
 	}
 	vm->has_its = vm->shape.map.nr_its > 0;
+	/* LPIs exist only with an ITS (GICR_TYPER.PLPIS): no tables without. */
+	vm->lpi_pool = !vm->has_its ? 0 : cfg->lpi_pool ? cfg->lpi_pool : SG_LPI_POOL_DEFAULT;
 	vm->nr_ram = cfg->nr_ram;
 	memcpy(vm->ram, cfg->ram, cfg->nr_ram * sizeof(cfg->ram[0]));
 	vm->by_aff = calloc(cfg->nr_vcpus, sizeof(*vm->by_aff));
@@ -114,6 +118,13 @@ int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out)
 	}
 	qsort(vm->by_aff, cfg->nr_vcpus, sizeof(*vm->by_aff), cmp_aff);
 	rc = sg_bus_init(vm);
+	if (rc == 0 && vm->lpi_pool) {
+		vm->lpi_xfer = calloc(SG_LPI_WORDS, sizeof(*vm->lpi_xfer));
+		if (!vm->lpi_xfer)
+			rc = -ENOMEM;
+	}
+	for (i = 0; i < cfg->nr_vcpus && rc == 0; i++)
+		rc = sg_lpi_init(&vm->vcpus[i], vm->lpi_pool);
 	if (rc < 0) {
 		sg_vm_destroy(vm);
 		return rc;
@@ -129,6 +140,7 @@ void sg_vm_destroy(struct sg_vm *vm)
 	sg_bus_fini(vm);
 	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++)
 		vcpu_fini(&vm->vcpus[i]);
+	free(vm->lpi_xfer);
 	free(vm->by_aff);
 	free(vm->vcpus);
 	free(vm);
@@ -172,6 +184,18 @@ int sg_vm_find_affinity(const struct sg_vm *vm, uint64_t aff)
 	return -1;
 }
 
+void *sg_vm_ram_ptr(const struct sg_vm *vm, uint64_t gpa, uint64_t len)
+{
+	for (unsigned i = 0; i < vm->nr_ram; i++) {
+		const struct sg_vm_ram *r = &vm->ram[i];
+
+		/* Written so that no sum can wrap: gpa and len are the guest's. */
+		if (r->host && gpa >= r->gpa && len <= r->size && gpa - r->gpa <= r->size - len)
+			return (char *)r->host + (gpa - r->gpa);
+	}
+	return NULL;
+}
+
 static const char *const stat_names[SG_VCPU_NR_STATS] = {
 	[SG_STAT_MMIO_LOCAL] = "mmio_local",
 	[SG_STAT_MMIO_POSTED] = "mmio_posted",
@@ -190,6 +214,12 @@ static const char *const stat_names[SG_VCPU_NR_STATS] = {
 	[SG_STAT_HOLD_WAITS] = "hold_waits",
 	[SG_STAT_HOLD_TIMEOUTS] = "hold_timeouts",
 	[SG_STAT_BAD_INPUT] = "bad_input",
+	[SG_STAT_LPI_PENDING] = "lpi_pending",
+	[SG_STAT_LPI_MERGED] = "lpi_merged",
+	[SG_STAT_LPI_DROPPED] = "lpi_dropped",
+	[SG_STAT_LPI_POOL_WAITS] = "lpi_pool_waits",
+	[SG_STAT_LPI_MOVED] = "lpi_moved",
+	[SG_STAT_LPI_RAM_REJECTS] = "lpi_ram_rejects",
 };
 
 uint64_t sg_vcpu_stat(const struct sg_vcpu *v, enum sg_vcpu_stat s)

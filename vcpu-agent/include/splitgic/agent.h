@@ -29,8 +29,10 @@ struct sg_vm;
 struct sg_vcpu;
 struct kvm_run;
 
-/* A guest RAM range: the agent reads LPI tables through host; gicd-server
- * gets fd (a memfd or other mappable file) to map the ITS tables. */
+/* A guest RAM range: the agent reads the LPI property and pending tables
+ * through host (and writes the pending table back when LPIs are disabled);
+ * gicd-server gets fd (a memfd or other mappable file) to map the ITS
+ * tables. */
 struct sg_vm_ram {
 	uint64_t gpa;
 	uint64_t size;
@@ -47,7 +49,14 @@ struct sg_vm_config {
 	struct sg_addr_map map;
 	unsigned nr_ram;
 	struct sg_vm_ram ram[SG_MAX_RAM_REGIONS];
+	/* LPI entries per vCPU that can be queued for the List registers at
+	 * once (0: SG_LPI_POOL_DEFAULT); more pending LPIs wait in the vCPU's
+	 * pending bitmap until an entry frees (docs/agent.md, "LPIs"). */
+	unsigned lpi_pool;
 };
+
+#define SG_LPI_POOL_DEFAULT 256u
+#define SG_LPI_POOL_MAX	    4096u
 
 /* Creates the VM's agent state.  Returns 0 or a negative errno. */
 int sg_vm_create(const struct sg_vm_config *cfg, struct sg_vm **out);
@@ -83,17 +92,28 @@ int sg_vm_set_spi_level(struct sg_vm *vm, uint32_t intid, bool level);
 int sg_vm_signal_spi_edge(struct sg_vm *vm, uint32_t intid);
 /* KVM_SIGNAL_MSI: device_id writes event_id to GITS_TRANSLATER of ITS its. */
 int sg_vm_signal_msi(struct sg_vm *vm, uint32_t its, uint32_t device_id, uint32_t event_id);
+/*
+ * n MSIs of one device at once, in order: sent as Batch datagrams of up to
+ * SG_WIRE_MAX_BATCH messages, so a device model with many completions pays
+ * one system call per batch instead of one per MSI.  Any thread.  Returns
+ * 0, -EINVAL (bad its, events NULL with n > 0) or the send error; after an
+ * error an unknown prefix of the events may have been sent.
+ */
+int sg_vm_signal_msis(struct sg_vm *vm, uint32_t its, uint32_t device_id, const uint32_t *events,
+		      unsigned n);
 
 enum sg_vm_stat {
-	SG_VM_BUS_RX,		/* datagrams received on the bus */
-	SG_VM_BUS_TX,		/* datagrams sent on the bus */
-	SG_VM_BUS_REJECTED,	/* invalid messages from the daemon, dropped */
-	SG_VM_SPI_DELIVERED,	/* Deliver of an SPI applied */
-	SG_VM_SPI_RETRACTED,	/* Retract of an SPI applied */
-	SG_VM_SPI_DEACTIVATED,	/* Deactivated sent */
-	SG_VM_QUERIES,		/* Query answered */
-	SG_VM_DEVICE_LINES,	/* SpiLevel sent for device models */
-	SG_VM_DEVICE_MSIS,	/* Msi sent for device models */
+	SG_VM_BUS_RX,	       /* datagrams received on the bus */
+	SG_VM_BUS_TX,	       /* datagrams sent on the bus */
+	SG_VM_BUS_REJECTED,    /* invalid messages from the daemon, dropped */
+	SG_VM_SPI_DELIVERED,   /* Deliver of an SPI applied */
+	SG_VM_SPI_RETRACTED,   /* Retract of an SPI applied */
+	SG_VM_SPI_DEACTIVATED, /* Deactivated sent */
+	SG_VM_QUERIES,	       /* Query answered */
+	SG_VM_DEVICE_LINES,    /* SpiLevel sent for device models */
+	SG_VM_DEVICE_MSIS,     /* Msi sent for device models */
+	SG_VM_MSI_BATCHES,     /* datagrams carrying several of those MSIs */
+	SG_VM_LPI_SYNCS,       /* Sync (ITS SYNC) answered with SyncDone */
 	SG_VM_NR_STATS
 };
 uint64_t sg_vm_stat(const struct sg_vm *vm, enum sg_vm_stat s);
@@ -221,6 +241,12 @@ enum sg_vcpu_stat {
 	SG_STAT_HOLD_WAITS,	   /* waits for another vCPU to leave the guest */
 	SG_STAT_HOLD_TIMEOUTS,	   /* ... that gave up (state as of its last flush used) */
 	SG_STAT_BAD_INPUT,	   /* invalid arguments from the VMM (INTID, register) */
+	SG_STAT_LPI_PENDING,	   /* LPIs made pending here (MSI, MOVI, pending table) */
+	SG_STAT_LPI_MERGED,	   /* ... that were pending already (one interrupt) */
+	SG_STAT_LPI_DROPPED,	   /* EnableLPIs = 0 or beyond PROPBASER.IDbits: dropped */
+	SG_STAT_LPI_POOL_WAITS,	   /* enabled LPIs that waited for a free entry */
+	SG_STAT_LPI_MOVED,	   /* pending LPIs moved to another vCPU (MOVI, MOVALL) */
+	SG_STAT_LPI_RAM_REJECTS,   /* LPI table accesses outside guest RAM */
 	SG_VCPU_NR_STATS
 };
 
