@@ -7,6 +7,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libevent-dev libprotobuf-c-dev
 	protobuf-c-compiler libsystemd-dev libseccomp-dev check linux-libc-dev-arm64-cross)
 
+# splitgic-vm (Unicorn, libfdt) and the arm64 guest programs it runs.
+VM_PKGS=(libunicorn-dev libfdt-dev gcc-aarch64-linux-gnu)
 # libFuzzer comes with clang's runtime.
 FUZZ_PKGS=(clang libclang-rt-14-dev)
 # The arm64 cross build of the agent, run under qemu-user; arm64 libraries
