@@ -316,6 +316,7 @@ static const struct body_rule body_rules[] = {
 	{SG__ENVELOPE__BODY_SYNC_DONE, "sync_done", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
 	{SG__ENVELOPE__BODY_RESYNC, "resync", SG_CHAN_BUS, SG_TO_DAEMON, false, true},
 	{SG__ENVELOPE__BODY_CPU_STATE, "cpu_state", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
+	{SG__ENVELOPE__BODY_ACK, "ack", SG_CHAN_BUS, SG_TO_DAEMON, false, false},
 	{SG__ENVELOPE__BODY_SPI_LEVEL, "spi_level", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
 	{SG__ENVELOPE__BODY_MSI, "msi", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
 	{SG__ENVELOPE__BODY_BATCH, "batch", SG_CHAN_BUS, SG_TO_DAEMON, false, false},

@@ -31,6 +31,7 @@ struct channel_batch {
 	unsigned nr;		     /* messages in the body */
 	size_t len;		     /* body bytes, from buf + BATCH_HDR_MAX */
 	size_t first_off, first_len; /* the first message, sent alone if it stays alone */
+	uint64_t last_seq;	     /* highest message number in the batch */
 	unsigned char buf[BATCH_HDR_MAX + BATCH_BODY_MAX];
 };
 
@@ -114,10 +115,16 @@ static int flush_queue(struct channel *ch)
 static void on_writable(evutil_socket_t fd, short what, void *arg)
 {
 	struct channel *ch = arg;
-	int rc = flush_queue(ch);
+	int rc;
 
 	(void)fd;
 	(void)what;
+	/* Held: what waits may not be durable yet; release flushes it. */
+	if (ch->held) {
+		event_del(ch->wr_ev);
+		return;
+	}
+	rc = flush_queue(ch);
 	if (rc < 0) {
 		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
 		mark_broken(ch);
@@ -244,23 +251,34 @@ static void enqueue(struct channel *ch, const unsigned char *msg, uint16_t len, 
 		mark_broken(ch);
 		return;
 	}
-	if (ch->txq_len++ == 0)
+	if (ch->txq_len++ == 0 && !ch->held)
 		event_add(ch->wr_ev, NULL);
 	ch->txq_msgs += nmsgs;
-	ch->stats.tx_queued += nmsgs;
+	/* Held messages count as queued only if the release cannot send them. */
+	if (ch->held)
+		ch->held_msgs += nmsgs;
+	else
+		ch->stats.tx_queued += nmsgs;
 	if (ch->txq_msgs > ch->stats.txq_peak)
 		ch->stats.txq_peak = ch->txq_msgs;
 }
 
-/* Sends one packed datagram (nmsgs messages), or queues it behind others. */
-static void send_datagram(struct channel *ch, const unsigned char *buf, size_t len, unsigned nmsgs)
+/*
+ * Sends one packed datagram (nmsgs messages), or queues it behind others or
+ * while held.  last_seq != 0: it carries numbered bus messages up to there,
+ * which the session retains first.
+ */
+static void send_datagram(struct channel *ch, const unsigned char *buf, size_t len, unsigned nmsgs,
+			  uint64_t last_seq)
 {
 	int rc;
 
 	if (ch->broken)
 		return;
+	if (last_seq && ch->ops->retain)
+		ch->ops->retain(ch, buf, len, last_seq, ch->ops->arg);
 	/* Keep the order: once something waits, everything after it waits too. */
-	if (ch->txq_len) {
+	if (ch->txq_len || ch->held) {
 		enqueue(ch, buf, (uint16_t)len, nmsgs);
 		return;
 	}
@@ -275,7 +293,7 @@ static void send_datagram(struct channel *ch, const unsigned char *buf, size_t l
 
 /* Appends a packed message to the open batch, sending the batch first if
  * the message would not fit in it. */
-static void batch_add(struct channel *ch, const unsigned char *msg, size_t len)
+static void batch_add(struct channel *ch, const unsigned char *msg, size_t len, uint64_t seq)
 {
 	struct channel_batch *b = ch->batch;
 	size_t key_len = 1 + varint_len(len);
@@ -284,9 +302,10 @@ static void batch_add(struct channel *ch, const unsigned char *msg, size_t len)
 	if (b->nr == SG_WIRE_MAX_BATCH || b->len + key_len + len > BATCH_BODY_MAX)
 		channel_batch_flush(ch);
 	if (key_len + len > BATCH_BODY_MAX) {
-		send_datagram(ch, msg, len, 1); /* too big to wrap: alone, in order */
+		send_datagram(ch, msg, len, 1, seq); /* too big to wrap: alone, in order */
 		return;
 	}
+	b->last_seq = seq;
 	p = b->buf + BATCH_HDR_MAX + b->len;
 	p[0] = KEY_BATCH_MSGS;
 	put_varint(p + 1, len);
@@ -302,10 +321,18 @@ static void batch_add(struct channel *ch, const unsigned char *msg, size_t len)
 void channel_send(struct channel *ch, const Sg__Envelope *env)
 {
 	unsigned char buf[SG_WIRE_MAX];
+	Sg__Envelope numbered;
+	uint64_t seq = 0;
 	ssize_t len;
 
 	if (ch->broken)
 		return;
+	/* Messages for the redistributors are numbered, for dedup and replay. */
+	if (ch->kind == SG_CHAN_BUS && batchable(env->body_case)) {
+		numbered = *env;
+		numbered.seq = seq = ++ch->out_seq;
+		env = &numbered;
+	}
 	len = sg_wire_pack(env, buf, sizeof(buf));
 	if (len < 0) {
 		sg_err("%s: cannot encode a %s: detaching the VM", ch->name,
@@ -316,12 +343,46 @@ void channel_send(struct channel *ch, const Sg__Envelope *env)
 	ch->stats.tx++;
 	if (ch->batch && ch->batch->open) {
 		if (batchable(env->body_case)) {
-			batch_add(ch, buf, (size_t)len);
+			batch_add(ch, buf, (size_t)len, seq);
 			return;
 		}
 		channel_batch_flush(ch);
 	}
-	send_datagram(ch, buf, (size_t)len, 1);
+	send_datagram(ch, buf, (size_t)len, 1, seq);
+}
+
+void channel_send_raw(struct channel *ch, const unsigned char *dgram, size_t len, unsigned nmsgs)
+{
+	if (ch->batch)
+		channel_batch_flush(ch);
+	send_datagram(ch, dgram, len, nmsgs, 0);
+}
+
+void channel_hold(struct channel *ch)
+{
+	ch->held = true;
+}
+
+void channel_release(struct channel *ch)
+{
+	int rc;
+
+	ch->held = false;
+	if (ch->broken || !ch->txq_len) {
+		ch->held_msgs = 0;
+		return;
+	}
+	rc = flush_queue(ch);
+	if (rc < 0) {
+		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
+		mark_broken(ch);
+		return;
+	}
+	/* The held ones are at the tail of the queue. */
+	ch->stats.tx_queued += ch->held_msgs < ch->txq_msgs ? ch->held_msgs : ch->txq_msgs;
+	ch->held_msgs = 0;
+	if (ch->txq_len)
+		event_add(ch->wr_ev, NULL);
 }
 
 void channel_batch_begin(struct channel *ch)
@@ -337,7 +398,7 @@ void channel_batch_flush(struct channel *ch)
 	if (!b || !b->nr)
 		return;
 	if (b->nr == 1) {
-		send_datagram(ch, b->buf + b->first_off, b->first_len, 1);
+		send_datagram(ch, b->buf + b->first_off, b->first_len, 1, b->last_seq);
 	} else {
 		unsigned char hdr[BATCH_HDR_MAX];
 		size_t h = 0;
@@ -351,7 +412,7 @@ void channel_batch_flush(struct channel *ch)
 		memcpy(b->buf + BATCH_HDR_MAX - h, hdr, h);
 		ch->stats.tx_batches++;
 		ch->stats.tx_batched += b->nr;
-		send_datagram(ch, b->buf + BATCH_HDR_MAX - h, h + b->len, b->nr);
+		send_datagram(ch, b->buf + BATCH_HDR_MAX - h, h + b->len, b->nr, b->last_seq);
 	}
 	b->nr = 0;
 	b->len = 0;

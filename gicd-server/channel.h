@@ -5,7 +5,9 @@
  * messages without ever blocking: what the socket does not take at once
  * waits in an ordered output queue flushed when the socket is writable.
  * On the bus, messages sent between channel_batch_begin() and
- * channel_batch_end() are coalesced, in order, into Batch datagrams.
+ * channel_batch_end() are coalesced, in order, into Batch datagrams, and the
+ * messages for the redistributors are numbered (Envelope.seq) so the agent
+ * can drop duplicates after a daemon restart.
  */
 #ifndef GICD_CHANNEL_H
 #define GICD_CHANNEL_H
@@ -57,6 +59,9 @@ struct channel {
 	uint64_t txq_msgs;	     /* messages in them (a Batch counts its messages) */
 	struct channel_batch *batch; /* bus only: messages being coalesced */
 	bool broken;		     /* hangup, hard error or queue overflow: VM must go */
+	bool held;		     /* outputs wait in txq until channel_release() */
+	uint64_t held_msgs;	     /* messages queued while held */
+	uint64_t out_seq;	     /* bus: the last sequence number given a message */
 	const struct channel_ops *ops;
 	struct channel_stats stats;
 };
@@ -74,6 +79,10 @@ struct channel_ops {
 	void (*readable)(struct channel *ch, void *arg);
 	/* The output queue failed (peer gone or not reading): ch->broken is set. */
 	void (*broken)(struct channel *ch, void *arg);
+	/* Bus: a datagram carrying numbered messages up to last_seq was produced
+	 * (the session keeps it until the agent acknowledges it).  May be NULL. */
+	void (*retain)(struct channel *ch, const unsigned char *dgram, size_t len,
+		       uint64_t last_seq, void *arg);
 	void *arg;
 };
 
@@ -104,6 +113,18 @@ void channel_reject(struct channel *ch, enum sg_wire_err err, uint64_t seq, cons
  * what was appended, so the order on the socket is the order of the calls.
  */
 void channel_send(struct channel *ch, const Sg__Envelope *env);
+
+/* Sends an already packed datagram of nmsgs messages as it is (a retained
+ * bus datagram sent again after a restart): not numbered, not retained. */
+void channel_send_raw(struct channel *ch, const unsigned char *dgram, size_t len, unsigned nmsgs);
+
+/*
+ * Holding (DESIGN §6, docs/restart.md): while held, every datagram waits in
+ * the output queue; release sends them, in order, once the state that
+ * produced them is durable.
+ */
+void channel_hold(struct channel *ch);
+void channel_release(struct channel *ch);
 
 /*
  * Coalescing on the bus (no-ops on other channels): begin opens a batch;

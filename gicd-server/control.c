@@ -71,9 +71,8 @@ static bool uid_allowed(const struct control *c, uid_t uid)
 }
 
 static void send_welcome(struct control *c, struct pending *p, const struct verdict *v,
-			 unsigned nr_chans)
+			 unsigned nr_chans, struct attach_result *res)
 {
-	uint64_t applied[SG_MAX_VCPUS + 1] = { 0 };
 	Sg__Welcome w = SG__WELCOME__INIT;
 	Sg__Envelope env;
 	int rc;
@@ -83,10 +82,13 @@ static void send_welcome(struct control *c, struct pending *p, const struct verd
 	w.proto_version = SG_PROTO_VERSION;
 	w.daemon_version = (char *)SG_VERSION;
 	if (v->status == SG__WELCOME__STATUS__OK) {
-		/* A first attach: nothing applied yet on any channel. */
+		/* Where each channel stands (all 0 on a first attach), and the
+		 * token that lets this VMM re-attach after a restart. */
 		w.n_applied_seq = nr_chans;
-		w.applied_seq = applied;
-		w.epoch = 1;
+		w.applied_seq = res->applied;
+		w.epoch = res->epoch;
+		w.resume_token.data = res->token;
+		w.resume_token.len = sizeof(res->token);
 	}
 	sg_envelope_init(&env);
 	env.body_case = SG__ENVELOPE__BODY_WELCOME;
@@ -129,7 +131,7 @@ static bool channel_fds_ok(const int *fds, unsigned n, const char **why)
  * the VM.  Takes the fds in every case.  *nr_chans gets the channel count for the Welcome.
  */
 static struct verdict check_and_attach(struct control *c, struct pending *p, size_t len,
-				       unsigned nfds, unsigned *nr_chans)
+				       unsigned nfds, unsigned *nr_chans, struct attach_result *res)
 {
 	const struct verdict rejected = { SG__WELCOME__STATUS__REJECTED, NULL };
 	struct verdict v = rejected;
@@ -190,12 +192,15 @@ static struct verdict check_and_attach(struct control *c, struct pending *p, siz
 		sg_wire_close_fds(c->fds, nch);
 		return v;
 	}
-	rc = c->ops->attach(c->ops->arg, &(struct attach_req){ .shape = &shape,
-							       .chan_fds = c->fds,
-							       .ram = &ram,
-							       .peer = p->peer });
+	rc = c->ops->attach(c->ops->arg,
+			    &(struct attach_req){ .shape = &shape,
+						  .hello = h,
+						  .chan_fds = c->fds,
+						  .ram = &ram,
+						  .peer = p->peer },
+			    res);
 	if (rc < 0) {
-		v.reason = "cannot set up the VM session";
+		v.reason = res->reason ? res->reason : "cannot set up the VM session";
 		return v;
 	}
 	*nr_chans = nch;
@@ -222,10 +227,12 @@ static void on_hello(evutil_socket_t fd, short what, void *arg)
 	struct pending *p = arg;
 	struct control *c = p->c;
 	struct verdict v = { SG__WELCOME__STATUS__REJECTED, NULL };
+	struct attach_result res;
 	unsigned nfds, nr_chans = 0;
 	ssize_t n;
 
 	(void)what;
+	memset(&res, 0, sizeof(res));
 	n = sg_wire_recv(fd, c->rxbuf, CHANNEL_RX_SIZE, c->fds, SG_WIRE_MAX_FDS, &nfds);
 	if (n == -EAGAIN)
 		return;
@@ -247,7 +254,7 @@ static void on_hello(evutil_socket_t fd, short what, void *arg)
 			   : n == -EBADMSG ? sg_wire_strerror(SG_WIRE_EMPTY)
 					   : "more file descriptors than one datagram may carry";
 	} else {
-		v = check_and_attach(c, p, (size_t)n, nfds, &nr_chans);
+		v = check_and_attach(c, p, (size_t)n, nfds, &nr_chans, &res);
 	}
 	count_verdict(c, v.status);
 	/* Log before answering: whoever reads the Welcome finds the line written. */
@@ -255,7 +262,7 @@ static void on_hello(evutil_socket_t fd, short what, void *arg)
 		sg_reject_log("control: Hello from pid %d uid %u gid %u refused (%s): %s",
 			      (int)p->peer.pid, (unsigned)p->peer.uid, (unsigned)p->peer.gid,
 			      status_name(v.status), v.reason ? v.reason : "");
-	send_welcome(c, p, &v, nr_chans);
+	send_welcome(c, p, &v, nr_chans, &res);
 	pending_close(p);
 }
 

@@ -28,16 +28,26 @@ struct control;
 /* A checked Hello, ready to become a session. */
 struct attach_req {
 	const struct sg_vm_shape *shape;
-	int *chan_fds;	       /* nr_vcpus MMIO channels, then the bus */
-	struct guest_ram *ram; /* mapped */
+	const Sg__Hello *hello; /* as received (RAM regions, resume token) */
+	int *chan_fds;		/* nr_vcpus MMIO channels, then the bus */
+	struct guest_ram *ram;	/* mapped */
 	struct ucred peer;
+};
+
+/* What the Welcome tells an attached VMM. */
+struct attach_result {
+	uint64_t applied[SG_MAX_VCPUS + 1]; /* per channel: MMIO 0..n-1, bus */
+	uint64_t epoch;
+	unsigned char token[32];
+	const char *reason; /* why not, when attach fails */
 };
 
 struct control_ops {
 	/* True while a VM is attached: a Hello then gets BUSY. */
 	bool (*busy)(void *arg);
-	/* Takes req->chan_fds and *req->ram in every case; 0 or a negative errno. */
-	int (*attach)(void *arg, const struct attach_req *req);
+	/* Takes req->chan_fds and *req->ram in every case; 0 or a negative
+	 * errno (res->reason says why). */
+	int (*attach)(void *arg, const struct attach_req *req, struct attach_result *res);
 	void *arg;
 };
 

@@ -281,6 +281,18 @@ void core_handle(struct gic_core *c, unsigned chan, const Sg__Envelope *env)
 			its_sync_done(&c->its[idx], env->sync_done->sync_id);
 		break;
 	}
+	case SG__ENVELOPE__BODY_RESYNC: {
+		const Sg__Resync *r = env->resync;
+		unsigned n = dist_resync(&c->dist, r->vcpu, r->spis, r->n_spis);
+
+		c->stats.resync++;
+		c->stats.resync_repairs += n;
+		if (n)
+			sg_warn("vCPU %u's Resync disagreed with the distributor on %u SPIs: "
+				"repaired from the agent's view",
+				r->vcpu, n);
+		break;
+	}
 	case SG__ENVELOPE__BODY_QUERY_REPLY:
 		c->stats.query_replies++;
 		core_read_answer(c, env->query_reply);

@@ -42,6 +42,8 @@ struct core_stats {
 	uint64_t spi_level;
 	uint64_t deactivated; /* Deactivated received (see dist_stats for outcomes) */
 	uint64_t cpu_state;
+	uint64_t resync;	 /* Resync received (after a daemon restart) */
+	uint64_t resync_repairs; /* ownership entries they repaired */
 	uint64_t unhandled; /* valid messages this version does not act on */
 	/* Deferred reads (core_reads.c). */
 	uint64_t reads_deferred;  /* reads parked waiting for owners */

@@ -27,6 +27,7 @@
 
 #include "gic_regs.h"
 #include "vm_shape.h"
+#include "wire.pb-c.h"
 
 /*
  * One SPI.  While idle the distributor holds latch and active; while in
@@ -155,6 +156,10 @@ void dist_spi_deactivated(struct dist *d, unsigned vcpu, uint32_t intid, uint32_
 			  bool returned_latch);
 /* CpuState: whether vcpu can take group 0/1 SPIs routed 1-of-N. */
 void dist_cpu_state(struct dist *d, unsigned vcpu, bool grp0, bool grp1, bool asleep);
+
+/* A vCPU's Resync after a daemon restart: the SPIs its agent owns.
+ * Returns how many entries of the ownership table were repaired. */
+unsigned dist_resync(struct dist *d, unsigned vcpu, Sg__OwnedSpi *const *spis, size_t n);
 
 /* Who holds an SPI: false if idle (or no such SPI), else its owner, the gen of
  * the last message sent about it, and the gen its ownership started with. */

@@ -107,26 +107,27 @@ static void sync_idle(struct dist *d, struct dist_spi *s)
 }
 
 /*
- * Owned: hand over what the distributor holds (a latch or a high line while
- * forwardable, active always), update attributes, and take back the pending
- * state the owner may no longer signal.
+ * Owned: hand over what the distributor holds (a latch while forwardable,
+ * active always), update attributes, and take back the pending state the
+ * owner may no longer signal.  A high line is not handed to an owner: the
+ * owner always ends with Deactivated (at once if it holds nothing, else at
+ * the guest's EOI) and the line is resampled then — what the architecture
+ * gives a level interrupt asserted while active.  Sending it could cross
+ * the guest's EOI and the device's line drop and be taken once too often.
  */
 static void sync_owned(struct dist *d, struct dist_spi *s, bool was_fwd, bool attrs)
 {
 	bool fwd = deliver_forwardable(d, s);
 	bool latch = fwd && s->latch;
-	bool line = fwd && spi_line_high(s) && !s->owner_line;
 	bool active = s->active;
 
-	if (attrs || latch || line || active) {
-		send_deliver(d, s, latch, line, active);
+	if (attrs || latch || active) {
+		send_deliver(d, s, latch, false, active);
 		if (latch) {
 			s->latch = false;
 			s->latch_gen = s->gen;
 			s->owner_latch = true;
 		}
-		if (line)
-			s->owner_line = true;
 		s->active = false;
 	}
 	if (was_fwd && !fwd) {
@@ -198,4 +199,40 @@ void deliver_deactivated(struct dist *d, struct dist_spi *s, unsigned vcpu, uint
 	s->owner_latch = false;
 	/* Resample: a level line still high, or a latch, goes out again. */
 	deliver_sync(d, s, false, false);
+}
+
+bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool claimed,
+		    uint32_t gen, bool line, bool latch)
+{
+	bool ours = s->owned && s->owner == vcpu;
+
+	if (claimed && ours) {
+		if (gen == s->gen)
+			return false;
+		/* The agent saw a later message than the table says was sent. */
+		if (spi_gen_after(gen, s->gen))
+			s->gen = gen;
+		return true;
+	}
+	if (claimed) {
+		/* The agent holds it: the table missed the Deliver. */
+		s->owned = true;
+		s->owner = (uint16_t)vcpu;
+		s->gen = gen;
+		s->own_gen = gen;
+		s->owner_line = line;
+		s->owner_latch = latch;
+		s->latch = false;
+		s->active = false;
+		return true;
+	}
+	if (!ours)
+		return false;
+	/* The table says it is there and the agent says it is not: whatever
+	 * was handed over is gone; start from the distributor's own inputs. */
+	s->owned = false;
+	s->owner_line = false;
+	s->owner_latch = false;
+	deliver_sync(d, s, false, false);
+	return true;
 }

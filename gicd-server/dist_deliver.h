@@ -30,6 +30,15 @@ void deliver_sync(struct dist *d, struct dist_spi *s, bool was_fwd, bool attrs);
 void deliver_clear_latch(struct dist *d, struct dist_spi *s);
 void deliver_clear_active(struct dist *d, struct dist_spi *s);
 
+/*
+ * After a daemon restart, vCPU vcpu's agent reports whether it owns s
+ * (claimed, with the generation and state it holds).  The distributor's
+ * table should agree (docs/restart.md); where it does not, the agent's view
+ * wins, since it holds the state.  Returns true if anything was repaired.
+ */
+bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool claimed,
+		    uint32_t gen, bool line, bool latch);
+
 /* The owner's Deactivated{vcpu, gen, returned_latch} for s. */
 void deliver_deactivated(struct dist *d, struct dist_spi *s, unsigned vcpu, uint32_t gen,
 			 bool returned_latch);

@@ -385,3 +385,30 @@ uint64_t spi_read_route(const struct dist *d, uint32_t intid)
 
 	return s ? s->irouter : 0;
 }
+
+unsigned dist_resync(struct dist *d, unsigned vcpu, Sg__OwnedSpi *const *spis, size_t n)
+{
+	bool claimed[GIC_MAX_NR_SPIS] = { false };
+	const Sg__OwnedSpi *by_spi[GIC_MAX_NR_SPIS] = { NULL };
+	unsigned repaired = 0;
+
+	if (vcpu >= d->shape->nr_vcpus) {
+		d->stats.bad_vcpu++;
+		return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!dist_spi_valid(d, spis[i]->intid)) {
+			d->stats.bad_intid++;
+			continue;
+		}
+		claimed[spis[i]->intid - GIC_SPI_BASE] = true;
+		by_spi[spis[i]->intid - GIC_SPI_BASE] = spis[i];
+	}
+	for (unsigned i = 0; i < d->nr_spis; i++) {
+		const Sg__OwnedSpi *o = by_spi[i];
+
+		repaired += deliver_resync(d, &d->spi[i], vcpu, claimed[i], o ? o->gen : 0,
+					   o && o->line, o && (o->latch || o->returned_latch));
+	}
+	return repaired;
+}

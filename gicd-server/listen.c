@@ -26,48 +26,23 @@ static int set_nonblock(int fd)
 	return 0;
 }
 
-/* Returns 1 if sockets were passed (cs filled), 0 if none, or an exit code < 0. */
-static int from_activation(struct control_socket *cs)
+/* The control socket systemd passed (fdstore_collect() found it by name). */
+static int from_activation(struct control_socket *cs, int fd)
 {
-	char **names = NULL;
-	int n = sd_listen_fds_with_names(1, &names);
-	int pick = -1, rc;
+	int rc;
 
-	if (n < 0) {
-		sg_err("cannot read the sockets passed by the service manager: %s", strerror(-n));
-		return -GICD_EXIT_FAILURE;
-	}
-	if (n == 0)
-		return 0;
-	for (int i = 0; i < n; i++)
-		if (names && names[i] && strcmp(names[i], "control") == 0)
-			pick = i;
-	if (pick < 0 && n == 1)
-		pick = 0;
-	for (int i = 0; i < n; i++) {
-		if (i != pick)
-			sg_info("ignoring inherited fd %d (%s)", SD_LISTEN_FDS_START + i,
-				names && names[i] ? names[i] : "unnamed");
-		if (names)
-			free(names[i]);
-	}
-	free(names);
-	if (pick < 0) {
-		sg_err("%d sockets passed by the service manager and none is named \"control\"", n);
-		return -GICD_EXIT_USAGE;
-	}
-	cs->fd = SD_LISTEN_FDS_START + pick;
+	cs->fd = fd;
 	cs->activated = true;
 	rc = sd_is_socket(cs->fd, AF_UNIX, SOCK_SEQPACKET, 1);
 	if (rc <= 0) {
 		sg_err("inherited fd %d is not a listening AF_UNIX SOCK_SEQPACKET socket", cs->fd);
-		return -GICD_EXIT_USAGE;
+		return GICD_EXIT_USAGE;
 	}
 	if (set_nonblock(cs->fd) < 0) {
 		sg_err("cannot make inherited fd %d non-blocking: %m", cs->fd);
-		return -GICD_EXIT_FAILURE;
+		return GICD_EXIT_FAILURE;
 	}
-	return 1;
+	return 0;
 }
 
 /*
@@ -148,19 +123,16 @@ static int bind_path(struct control_socket *cs, const char *path)
 	return 0;
 }
 
-int control_socket_open(struct control_socket *cs, const char *path)
+int control_socket_open(struct control_socket *cs, const char *path, int activated_fd)
 {
 	int rc;
 
 	memset(cs, 0, sizeof(*cs));
 	cs->fd = -1;
-	rc = from_activation(cs);
-	if (rc < 0)
-		return -rc;
-	if (rc > 0) {
+	if (activated_fd >= 0) {
 		if (path)
 			sg_notice("socket-activated: ignoring --control-socket %s", path);
-		return 0;
+		return from_activation(cs, activated_fd);
 	}
 	if (!path) {
 		sg_err("no control socket: give --control-socket PATH or start the daemon "

@@ -21,11 +21,12 @@ struct control_socket {
 };
 
 /*
- * Opens the control socket: socket activation first, else path (may be
- * NULL).  Returns 0, or the exit code to leave with (1 runtime failure, 2
- * usage or configuration error) after logging why.
+ * Opens the control socket: the socket-activated activated_fd if >= 0 (see
+ * fdstore.h), else path (may be NULL).  Returns 0, or the exit code to
+ * leave with (1 runtime failure, 2 usage or configuration error) after
+ * logging why.
  */
-int control_socket_open(struct control_socket *cs, const char *path);
+int control_socket_open(struct control_socket *cs, const char *path, int activated_fd);
 
 /* Closes the socket and removes the socket file if we created it. */
 void control_socket_close(struct control_socket *cs);

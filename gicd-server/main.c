@@ -18,6 +18,9 @@ static void usage(FILE *f)
 		"The GICv3 distributor of one VM, served over a control socket.\n\n"
 		"  --vm NAME              VM name for logs and Hello checks (default \"default\")\n"
 		"  --control-socket PATH  listen on PATH (unless socket-activated)\n"
+		"  --state-file PATH      keep the VM's state in PATH (a tmpfs file in the\n"
+		"                         runtime directory), so a restarted daemon resumes\n"
+		"                         it without systemd's fd store; default: a memfd\n"
 		"  --log-level LEVEL      err, warning, notice, info or debug (default info)\n"
 		"  --allow-uid UID        only this peer uid may attach (repeatable;\n"
 		"                         default: root and the daemon's own uid)\n"
@@ -57,10 +60,19 @@ static bool parse_uid(const char *s, uid_t *uid)
 /* Returns -1 to go on, or the exit code. */
 static int parse_options(int argc, char **argv, struct server_config *cfg)
 {
-	enum { OPT_VM = 256, OPT_CONTROL, OPT_LOG_LEVEL, OPT_ALLOW_UID, OPT_VERSION, OPT_HELP };
+	enum {
+		OPT_VM = 256,
+		OPT_CONTROL,
+		OPT_STATE_FILE,
+		OPT_LOG_LEVEL,
+		OPT_ALLOW_UID,
+		OPT_VERSION,
+		OPT_HELP
+	};
 	static const struct option opts[] = {
 		{ "vm", required_argument, NULL, OPT_VM },
 		{ "control-socket", required_argument, NULL, OPT_CONTROL },
+		{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -82,6 +94,7 @@ static int parse_options(int argc, char **argv, struct server_config *cfg)
 			cfg->vm_name = optarg;
 			break;
 		case OPT_CONTROL: cfg->control_path = optarg; break;
+		case OPT_STATE_FILE: cfg->state_file = optarg; break;
 		case OPT_LOG_LEVEL:
 			level = sg_log_parse_level(optarg);
 			if (level < 0) {

@@ -22,6 +22,7 @@ enum {
 struct server_config {
 	const char *vm_name;
 	const char *control_path; /* NULL: socket activation only */
+	const char *state_file;	  /* NULL: a memfd (kept in systemd's fd store) */
 	unsigned nr_allow_uids;	  /* 0: root and our own euid */
 	uid_t allow_uid[GICD_MAX_ALLOW_UIDS];
 };

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "session.h"
 
+#include "session_durable.h"
+
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -71,6 +74,8 @@ static enum seq_verdict apply(struct session *s, struct channel *ch, const Sg__E
 	ch->last_applied = env->seq;
 	ch->stats.applied++;
 	core_handle(&s->core, ch->index, env);
+	if (env->body_case == SG__ENVELOPE__BODY_RESYNC)
+		session_on_resync(s, env->resync->vcpu);
 	return v;
 }
 
@@ -122,11 +127,12 @@ static void take_invalid(struct session *s, struct channel *ch, const Sg__Envelo
 }
 
 /* Holds a waited-for Mmio past the arena reset of the next decode. */
-static void stash_fence(struct session *s, struct channel *ch, const Sg__Envelope *env)
+static void stash_fence(struct session *s, struct channel *ch, const Sg__Envelope *env, bool dup)
 {
 	struct session_fence *f = &s->fence[ch->index];
 
 	f->valid = true;
+	f->dup = dup;
 	f->seq = env->seq;
 	f->mmio = *env->mmio;
 	/* Unknown fields live in the arena; the core never looks at them. */
@@ -151,11 +157,37 @@ static void take(struct session *s, struct channel *ch, const Sg__Envelope *env)
 				break; /* the rest would be gaps too */
 		return;
 	}
-	if (core_is_fence(env) && seq_check(ch, env->seq) == SEQ_NEXT) {
-		stash_fence(s, ch, env);
+	if (env->body_case == SG__ENVELOPE__BODY_ACK) {
+		session_on_ack(s, env->ack->seq);
 		return;
 	}
+	if (core_is_fence(env)) {
+		enum seq_verdict v = seq_check(ch, env->seq);
+
+		/* A duplicate read is one whose reply a daemon restart lost: the
+		 * vCPU still waits for it (docs/restart.md). */
+		if (v == SEQ_NEXT || v == SEQ_DUP) {
+			stash_fence(s, ch, env, v == SEQ_DUP);
+			return;
+		}
+	}
 	apply(s, ch, env);
+}
+
+/* A read asked again after a restart: served again, nothing applied. */
+static void serve_dup(struct session *s, struct channel *ch, const Sg__Envelope *env)
+{
+	s->stats.dup_reads++;
+	sg_debug("%s: duplicate %s seq %llu (applied up to %llu) served again", ch->name,
+		 env->mmio->write ? "waited write" : "read", (unsigned long long)env->seq,
+		 (unsigned long long)ch->last_applied);
+	if (env->mmio->write) {
+		/* A waited-for write already took effect: just answer it. */
+		channel_batch_flush(bus_chan(s));
+		core_mmio_reply(&s->core, ch->index, env->seq, 0, SG__MMIO_REPLY__STATUS__OK);
+		return;
+	}
+	core_handle(&s->core, ch->index, env);
 }
 
 /*
@@ -180,11 +212,15 @@ static unsigned read_channel(struct session *s, struct channel *ch, unsigned *bu
 	return taken;
 }
 
-/* Serves every held fence, in channel order; returns whether there was any. */
+/* Serves every held fence, in channel order; returns whether there was any.
+ * After a restart, none until every vCPU resynchronised: the agents replay
+ * the posted writes the old daemon lost before they send Resync. */
 static bool serve_fences(struct session *s)
 {
 	bool any = false;
 
+	if (s->resync_wait)
+		return false;
 	for (unsigned i = 0; i < s->nr_chans; i++) {
 		struct session_fence *f = &s->fence[i];
 		Sg__Envelope env;
@@ -200,7 +236,10 @@ static bool serve_fences(struct session *s)
 		env.body_case = SG__ENVELOPE__BODY_MMIO;
 		env.mmio = &f->mmio;
 		s->stats.fences++;
-		apply(s, &s->chan[i], &env);
+		if (f->dup)
+			serve_dup(s, &s->chan[i], &env);
+		else
+			apply(s, &s->chan[i], &env);
 	}
 	return any;
 }
@@ -269,9 +308,13 @@ static void on_readable(struct channel *ch, void *arg)
 	(void)ch;
 	if (s->gone)
 		return;
+	/* Nothing the drain produces leaves before it is durable. */
+	session_hold(s);
 	channel_batch_begin(bus_chan(s));
 	drain_all(s);
 	channel_batch_end(bus_chan(s));
+	session_commit(s);
+	check_broken(s);
 }
 
 static void on_broken(struct channel *ch, void *arg)
@@ -279,6 +322,13 @@ static void on_broken(struct channel *ch, void *arg)
 	struct session *s = arg;
 
 	mark_gone(s, ch->name);
+}
+
+static void on_retain(struct channel *ch, const unsigned char *dgram, size_t len,
+		      uint64_t last_seq, void *arg)
+{
+	(void)ch;
+	session_retain(arg, dgram, len, last_seq);
 }
 
 static void core_send(void *ctx, unsigned chan, const Sg__Envelope *env)
@@ -297,32 +347,38 @@ static void core_send(void *ctx, unsigned chan, const Sg__Envelope *env)
 	channel_send(&s->chan[chan], env);
 }
 
-struct session *session_new(struct event_base *base, const struct sg_vm_shape *shape, int *chan_fds,
-			    struct guest_ram *ram, const struct session_ops *ops)
+struct session *session_new(struct event_base *base, const struct session_init *init,
+			    const struct session_ops *ops)
 {
+	const struct sg_vm_shape *shape = init->shape;
 	struct session *s = calloc(1, sizeof(*s));
 	struct core_out out = { .send = core_send };
 	unsigned n = shape->nr_vcpus + 1;
+	int rc;
 
 	if (s) {
 		s->rxbuf = malloc(CHANNEL_RX_ALLOC);
 		s->nr_chans = n;
+		s->state_fd = -1;
 	}
 	if (!s || !s->rxbuf) {
 		for (unsigned i = 0; i < n; i++)
-			close(chan_fds[i]);
-		guest_ram_unmap(ram);
+			close(init->chan_fds[i]);
+		guest_ram_unmap(init->ram);
+		close(init->state_fd);
 		if (s)
 			free(s);
 		return NULL;
 	}
 	s->shape = *shape;
-	s->ram = *ram;
-	guest_ram_init(ram);
+	s->ram = *init->ram;
+	guest_ram_init(init->ram);
 	s->ops = ops;
 	sg_arena_init(&s->arena, s->rxbuf + CHANNEL_ARENA_OFFSET, SG_WIRE_ARENA_SIZE);
-	s->chan_ops =
-		(struct channel_ops){ .readable = on_readable, .broken = on_broken, .arg = s };
+	s->chan_ops = (struct channel_ops){ .readable = on_readable,
+					    .broken = on_broken,
+					    .retain = on_retain,
+					    .arg = s };
 	for (unsigned i = 0; i < n; i++)
 		s->chan[i].fd = -1;
 	out.ctx = s;
@@ -330,12 +386,21 @@ struct session *session_new(struct event_base *base, const struct sg_vm_shape *s
 	for (unsigned i = 0; i < n; i++) {
 		enum sg_chan_kind kind = i < shape->nr_vcpus ? SG_CHAN_MMIO : SG_CHAN_BUS;
 
-		if (channel_init(&s->chan[i], base, i, kind, chan_fds[i], &s->chan_ops) < 0) {
+		if (channel_init(&s->chan[i], base, i, kind, init->chan_fds[i], &s->chan_ops) <
+		    0) {
 			for (unsigned j = i; j < n; j++)
-				close(chan_fds[j]);
+				close(init->chan_fds[j]);
+			close(init->state_fd);
 			session_free(s);
 			return NULL;
 		}
+	}
+	rc = session_durable_open(s, base, init);
+	if (rc < 0) {
+		sg_err("VM state: cannot %s it: %s", init->restore ? "restore" : "set up",
+		       strerror(-rc));
+		session_free(s);
+		return NULL;
 	}
 	return s;
 }
@@ -346,6 +411,7 @@ void session_free(struct session *s)
 		return;
 	for (unsigned i = 0; i < s->nr_chans; i++)
 		channel_fini(&s->chan[i]);
+	session_durable_close(s);
 	guest_ram_unmap(&s->ram);
 	free(s->rxbuf);
 	free(s);
@@ -364,6 +430,16 @@ void session_log_stats(const struct session *s, enum sg_log_level level)
 	       (unsigned long long)s->stats.drains, (unsigned long long)s->stats.rounds,
 	       (unsigned long long)s->stats.fences, (unsigned long long)s->stats.bound_hits,
 	       (unsigned long long)s->stats.malformed_replies);
+	sg_log(level,
+	       "counters state: epoch %llu, commits %llu (%llu bytes), full snapshots %llu, store "
+	       "errors %llu, retained bus datagrams %u (acked up to %llu, %llu acks), reads "
+	       "served again %llu, resync repairs %llu",
+	       (unsigned long long)s->dur.epoch, (unsigned long long)s->stats.commits,
+	       (unsigned long long)s->stats.commit_bytes, (unsigned long long)s->stats.snapshots,
+	       (unsigned long long)s->stats.store_errors, s->dur.nr_retained,
+	       (unsigned long long)s->dur.bus_acked, (unsigned long long)s->stats.acks,
+	       (unsigned long long)s->stats.dup_reads,
+	       (unsigned long long)s->core.stats.resync_repairs);
 	sg_log(level,
 	       "counters core: mmio reads %llu, writes %llu (posted %llu), unmapped %llu, "
 	       "ignored %llu, spi_level %llu, unhandled %llu",

@@ -15,6 +15,8 @@
 #include "core.h"
 #include "guest_ram.h"
 #include "log.h"
+#include "snapshot.h"
+#include "state_store.h"
 #include "vm_shape.h"
 
 struct event_base;
@@ -30,9 +32,17 @@ struct session_ops {
 	void *arg;
 };
 
-/* A waited-for Mmio taken off its channel and held until the drain finished. */
+/* How often Durable{seq} may go to a channel, and the longest a commit
+ * waits in the journal before a full snapshot while the VM is busy. */
+#define SESSION_DURABLE_MS 5
+#define SESSION_SNAPSHOT_MS 1000
+
+/* A waited-for Mmio taken off its channel and held until the drain finished.
+ * dup: a read already applied before a daemon restart, asked again because
+ * its reply was lost: served again, changing nothing. */
 struct session_fence {
 	bool valid;
+	bool dup;
 	uint64_t seq;
 	Sg__Mmio mmio;
 };
@@ -43,12 +53,30 @@ struct session_stats {
 	uint64_t fences;	    /* waited-for transactions served after a drain */
 	uint64_t bound_hits;	    /* rounds cut short by SESSION_DRAIN_BUDGET */
 	uint64_t malformed_replies; /* MmioReply MALFORMED sent */
+	uint64_t commits;	    /* journal records written */
+	uint64_t commit_bytes;	    /* their size */
+	uint64_t snapshots;	    /* full snapshots written */
+	uint64_t store_errors;	    /* records that could not be written */
+	uint64_t dup_reads;	    /* reads asked again after a restart, served again */
+	uint64_t acks;		    /* Ack from the agent */
+	uint64_t resync_repairs;    /* Resync that disagreed with the distributor */
 };
 
 struct session {
 	struct sg_vm_shape shape;
 	struct gic_core core;
 	struct guest_ram ram;
+	/* Durable state (docs/restart.md): what survives, where it goes. */
+	struct durable dur;
+	struct state_store store;
+	int state_fd;
+	struct snapshot_shadow *shadow;
+	bool commits_since_snapshot;
+	uint64_t durable_sent[SG_MAX_VCPUS + 1]; /* last Durable{seq} per channel */
+	struct event *durable_ev, *snapshot_ev;
+	/* After a restart: vCPUs whose Resync has not come; reads wait for it. */
+	unsigned resync_wait;
+	bool resync_pending[SG_MAX_VCPUS];
 	unsigned nr_chans; /* nr_vcpus MMIO channels + the bus */
 	struct channel chan[SG_MAX_VCPUS + 1];
 	struct session_fence fence[SG_MAX_VCPUS + 1];
@@ -60,14 +88,35 @@ struct session {
 	struct session_stats stats;
 };
 
+struct session_init {
+	const struct sg_vm_shape *shape;
+	int *chan_fds;		   /* nr_vcpus MMIO channels, then the bus */
+	struct guest_ram *ram;	   /* mapped */
+	int state_fd;		   /* the state store: a memfd or the state file */
+	bool restore;		   /* carry on from the state in state_fd */
+	const unsigned char *hello; /* a first attach: its Hello, packed */
+	size_t hello_len;
+};
+
 /*
- * Starts serving a VM.  Takes ownership of chan_fds[0..nr_vcpus] (MMIO
- * channels, then the bus) and of *ram (moved; *ram is left empty) in every
- * case.  Returns NULL on failure (out of memory, event setup).
+ * Starts serving a VM.  Takes ownership of chan_fds[0..nr_vcpus], of *ram
+ * (moved; *ram is left empty) and of state_fd in every case.  A first
+ * attach starts a new state (resume token, epoch 1, a full snapshot); a
+ * restore loads it, bumps the epoch, writes a full snapshot, sends Resume
+ * on every channel and the bus messages the agent had not acknowledged, and
+ * serves no read until every vCPU's Resync is in.  Returns NULL on failure.
  */
-struct session *session_new(struct event_base *base, const struct sg_vm_shape *shape, int *chan_fds,
-			    struct guest_ram *ram, const struct session_ops *ops);
+struct session *session_new(struct event_base *base, const struct session_init *init,
+			    const struct session_ops *ops);
 void session_free(struct session *s);
+
+/* Writes a full snapshot now (SIGTERM: a restart or an upgrade follows). */
+void session_checkpoint(struct session *s);
+
+/* The Hello, epoch and resume token (32 bytes) of the VM whose state is in
+ * state_fd, for a restore; the Hello is returned with malloc (free with
+ * sg__hello__free_unpacked).  -ENOENT if it holds no VM. */
+int session_peek_state(int state_fd, Sg__Hello **hello, uint64_t *epoch, unsigned char *token);
 
 /* Logs every counter: per channel, the drain, core_stats and dist_stats. */
 void session_log_stats(const struct session *s, enum sg_log_level level);

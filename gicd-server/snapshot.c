@@ -113,8 +113,9 @@ static bool its_equal(const struct its_state *a, const struct its_state *b)
 	       a->nr_errors == b->nr_errors;
 }
 
-/* Storage for one record under construction. */
-struct record {
+/* Storage for one record under construction: only what a record uses is
+ * initialised, so it is allocated once (it is large: every SPI). */
+struct snapshot_record {
 	Sg__GicState st;
 	Sg__VmIdentity vm;
 	Sg__DistGlobal dist;
@@ -139,13 +140,17 @@ ssize_t snapshot_encode(const struct durable *d, struct snapshot_shadow *sh, boo
 	const struct dist *dist = &c->dist;
 	const struct sg_vm_shape *shape = &c->shape;
 	unsigned nr_chans = shape->nr_vcpus + 1;
-	struct record *r = calloc(1, sizeof(*r));
+	struct snapshot_record *r = sh->rec;
 	bool any = full;
 	size_t len;
 
 	*out = NULL;
-	if (!r)
-		return -ENOMEM;
+	if (!r) {
+		r = sh->rec = malloc(sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+	}
+	r->hello = NULL;
 	if (!sh->valid)
 		full = any = true;
 	sg__gic_state__init(&r->st);
@@ -156,10 +161,8 @@ ssize_t snapshot_encode(const struct durable *d, struct snapshot_shadow *sh, boo
 	if (full) {
 		sg__vm_identity__init(&r->vm);
 		r->hello = sg__hello__unpack(NULL, d->hello_len, d->hello);
-		if (!r->hello) {
-			free(r);
+		if (!r->hello)
 			return -EINVAL;
-		}
 		r->vm.name = r->hello->vm_name;
 		r->vm.hello = r->hello;
 		r->vm.resume_token.data = (uint8_t *)d->token;
@@ -252,10 +255,8 @@ ssize_t snapshot_encode(const struct durable *d, struct snapshot_shadow *sh, boo
 	any = any || r->st.n_spis || r->st.n_cpus || r->st.n_its || r->st.n_channels ||
 	      r->st.n_bus_outputs;
 	sh->valid = true;
-	if (!any) {
-		free(r);
+	if (!any)
 		return 0;
-	}
 	r->st.spis = r->spi_p;
 	r->st.cpus = r->cpu_p;
 	r->st.its = r->its_p;
@@ -267,13 +268,19 @@ ssize_t snapshot_encode(const struct durable *d, struct snapshot_shadow *sh, boo
 		sg__gic_state__pack(&r->st, *out);
 	if (r->hello)
 		sg__hello__free_unpacked(r->hello, NULL);
-	free(r);
 	return *out ? (ssize_t)len : -ENOMEM;
+}
+
+void snapshot_shadow_fini(struct snapshot_shadow *sh)
+{
+	free(sh->rec);
+	sh->rec = NULL;
 }
 
 /* ------------------------------------------------------------ loading */
 
-int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t *epoch)
+int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t *epoch,
+		      unsigned char *token)
 {
 	Sg__GicState *st = sg__gic_state__unpack(NULL, len, data);
 	size_t hlen;
@@ -295,6 +302,9 @@ int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t 
 		free(buf);
 	}
 	*epoch = st->vm->epoch;
+	memset(token, 0, 32);
+	memcpy(token, st->vm->resume_token.data,
+	       st->vm->resume_token.len < 32 ? st->vm->resume_token.len : 32);
 	sg__gic_state__free_unpacked(st, NULL);
 	return *hello ? 0 : -ENOMEM;
 }

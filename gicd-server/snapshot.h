@@ -61,7 +61,11 @@ struct snapshot_shadow {
 	uint64_t bus_acked;
 	uint64_t next_query_id;
 	uint64_t retained_seq; /* retained outputs up to this seq are journaled */
+	struct snapshot_record *rec; /* encoding scratch, kept: a commit per drain */
 };
+
+/* Frees what snapshot_encode() keeps in sh (not sh itself). */
+void snapshot_shadow_fini(struct snapshot_shadow *sh);
 
 /*
  * Encodes everything (full) or what changed since the shadow (delta) into a
@@ -84,8 +88,10 @@ int snapshot_apply(struct durable *d, const void *data, size_t len);
 void snapshot_finish(struct durable *d);
 
 /* The Hello (shape and RAM) a full snapshot was taken for, unpacked with
- * malloc; free with sg__hello__free_unpacked(h, NULL). */
-int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t *epoch);
+ * malloc (free with sg__hello__free_unpacked(h, NULL)), its epoch and its
+ * resume token (32 bytes). */
+int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t *epoch,
+		      unsigned char *token);
 
 /* Frees what d owns (the Hello copy and retained outputs), not the core. */
 void durable_release(struct durable *d);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "ap_list.h"
+#include "replay_log.h"
 #include "gic_regs.h"
 #include "lpi.h"
 #include "mmio_chan.h"
@@ -54,6 +55,11 @@ struct sg_irq {
 	bool hw; /* deactivation reaches pintid (ICH_LR.HW) */
 	bool on_ap_list;
 	bool eoi_candidate; /* active but left without an LR at the last flush */
+	/* The priority the guest acknowledged it at, while active: its LR keeps
+	 * it until the guest deactivates (the EOI's priority drop must match
+	 * the LR, whatever IPRIORITYR says meanwhile). */
+	bool ack_prio_valid;
+	uint8_t ack_priority;
 	/* SPIs owned for gicd-server (spi.c): the generation of the last bus
 	 * message about it, and a pending latch handed back by a Retract while
 	 * the interrupt was still active (returned in its Deactivated). */
@@ -64,6 +70,13 @@ struct sg_irq {
 static inline bool sg_irq_pending(const struct sg_irq *irq)
 {
 	return irq->pending_latch || (!irq->edge && irq->line_level);
+}
+
+/* Active no more (ICACTIVER, Retract, EOIcount): no acknowledged priority. */
+static inline void sg_irq_clear_active(struct sg_irq *irq)
+{
+	irq->active = false;
+	irq->ack_prio_valid = false;
 }
 
 /* What earns a place on the ap_list, and in an LR (KVM's target oracle). */
@@ -172,9 +185,19 @@ struct sg_bus {
 	atomic_bool wake_pending; /* wake_fd already signalled, not yet read */
 	pthread_mutex_t tx_lock;  /* sending: sequence numbers follow socket order */
 	uint64_t tx_seq;	  /* Envelope.seq of the last message sent */
+	/* Restart (docs/restart.md), under tx_lock: what the daemon has not
+	 * made durable yet, and senders waiting for room in it. */
+	struct replay_log log;
+	pthread_cond_t log_room;
+	/* Bus thread only: numbered daemon messages received / acknowledged. */
+	uint64_t rx_seq;
+	uint64_t rx_acked;
+	pthread_t thread_id;
 	unsigned char *rx;	  /* SG_WIRE_MAX + 1 */
 	unsigned char *arena_buf;
 	struct sg_attachment *att; /* when attached by sg_vm_connect() */
+	char *control_path;	   /* to re-attach to a restarted daemon */
+	char *vm_name;
 	/* sg_vm_signal_msis(): one batch's messages, under tx_lock. */
 	Sg__Envelope *msi_env;
 	Sg__Msi *msi;

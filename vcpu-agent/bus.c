@@ -12,6 +12,7 @@
  * CpuState in the vCPU's outbox (its own lock) and the bus thread sends.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,11 @@ void sg_bus_post_locked(struct sg_vcpu *v, const struct bus_rec *rec)
 	struct bus_outbox *o = &v->outbox;
 
 	if (o->count == o->cap) {
-		/* Sized for every SPI twice over; reaching it means the bus
-		 * thread is stuck.  Keep the newest state-changing records. */
-		sg_reject_log("vCPU %u: bus outbox full, oldest message dropped", v->idx);
+		/* Sized for a whole Batch's replies and every SPI twice over,
+		 * and the bus thread drains it after each datagram: reaching it
+		 * is a bug.  Said loudly; nothing better to do under the lock. */
+		sg_err("vCPU %u: bus outbox full, oldest message dropped", v->idx);
+		STAT_INC_ATOMIC(v, SG_STAT_BAD_INPUT);
 		o->head = (o->head + 1) % o->cap;
 		o->count--;
 	}
@@ -78,30 +81,73 @@ void sg_bus_cpu_state_locked(struct sg_vcpu *v)
 
 /* ------------------------------------------------------------- sending */
 
-/* Sends one envelope with the next sequence number.  tx_lock held. */
+/* How long a sender waits for room in the replay log before it reports a
+ * daemon that stopped making anything durable, and gives up. */
+#define LOG_WAIT_REPORT_S 1
+#define LOG_WAIT_LIMIT_S 30
+#define BUS_LOG_SIZE (16u << 20)
+
+/* Waits for room in the log (the daemon's Durable trims it).  tx_lock held.
+ * The bus thread itself never waits: it is the one that reads Durable. */
+static int wait_log_room(struct sg_vm *vm, const void *dgram, size_t len, uint64_t first,
+			 uint64_t last)
+{
+	int waited = 0, rc;
+
+	while ((rc = replay_log_append(&vm->bus.log, dgram, len, first, last)) == -ENOSPC) {
+		struct timespec ts;
+
+		if (pthread_equal(pthread_self(), vm->bus.thread_id) || waited >= LOG_WAIT_LIMIT_S)
+			break;
+		if (waited == 0)
+			VM_STAT_INC(vm, SG_VM_LOG_FULL);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += LOG_WAIT_REPORT_S;
+		if (pthread_cond_timedwait(&vm->bus.log_room, &vm->bus.tx_lock, &ts) == ETIMEDOUT) {
+			waited += LOG_WAIT_REPORT_S;
+			sg_warn("vcpu-agent: gicd-server has made nothing durable for %d s: a bus "
+				"message waits for room in the replay log",
+				waited);
+		}
+	}
+	if (rc < 0)
+		sg_err("vcpu-agent: bus replay log full: a message will not survive a daemon "
+		       "restart");
+	return rc;
+}
+
+/*
+ * Sends one envelope with the next sequence number(s), keeping it in the
+ * replay log until the daemon says it is durable.  A daemon that is gone
+ * (hangup) does not fail the send: the message is kept and sent again
+ * after the restart.  tx_lock held.
+ */
 static int send_locked(struct sg_vm *vm, Sg__Envelope *env)
 {
 	unsigned char buf[SG_WIRE_MAX];
+	uint64_t first = vm->bus.tx_seq + 1, n = 1;
 	ssize_t len;
 	int rc;
 
-	if (vm->bus.fd < 0)
+	if (!vm->bus.att)
 		return -ENOTCONN;
 	if (env->body_case == SG__ENVELOPE__BODY_BATCH) {
-		for (size_t i = 0; i < env->batch->n_msgs; i++)
-			env->batch->msgs[i]->seq = vm->bus.tx_seq + 1 + i;
+		n = env->batch->n_msgs;
+		for (size_t i = 0; i < n; i++)
+			env->batch->msgs[i]->seq = first + i;
 	} else {
-		env->seq = vm->bus.tx_seq + 1;
+		env->seq = first;
 	}
 	len = sg_wire_pack(env, buf, sizeof(buf));
 	if (len < 0)
 		return (int)len;
-	rc = sg_wire_send_raw(vm->bus.fd, buf, (size_t)len, NULL, 0);
-	if (rc < 0)
-		return rc;
-	vm->bus.tx_seq += env->body_case == SG__ENVELOPE__BODY_BATCH ? env->batch->n_msgs : 1;
+	wait_log_room(vm, buf, (size_t)len, first, first + n - 1);
+	vm->bus.tx_seq += n;
 	VM_STAT_INC(vm, SG_VM_BUS_TX);
-	return 0;
+	rc = vm->bus.fd < 0 ? -ENOTCONN : sg_wire_send_raw(vm->bus.fd, buf, (size_t)len, NULL, 0);
+	if (rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN)
+		return 0; /* kept: the replay after the restart delivers it */
+	return rc;
 }
 
 static int send_one(struct sg_vm *vm, Sg__Envelope *env)
@@ -112,6 +158,15 @@ static int send_one(struct sg_vm *vm, Sg__Envelope *env)
 	rc = send_locked(vm, env);
 	pthread_mutex_unlock(&vm->bus.tx_lock);
 	return rc;
+}
+
+/* Ack and the like: not numbered, not kept. */
+static void send_unnumbered(struct sg_vm *vm, Sg__Envelope *env)
+{
+	pthread_mutex_lock(&vm->bus.tx_lock);
+	if (vm->bus.fd >= 0)
+		sg_wire_send(vm->bus.fd, env, NULL, 0);
+	pthread_mutex_unlock(&vm->bus.tx_lock);
 }
 
 /* Storage for one outbox record turned into a bus message. */
@@ -219,6 +274,134 @@ static void drain_outboxes(struct sg_vm *vm)
 
 /* ----------------------------------------------------------- receiving */
 
+/* ------------------------------------------------- restart (docs/restart.md) */
+
+/* Numbered daemon messages apply once: after a restart the daemon sends
+ * again what this side had not acknowledged. */
+static bool seen_before(struct sg_vm *vm, uint64_t seq)
+{
+	if (seq == 0)
+		return false;
+	if (seq <= vm->bus.rx_seq) {
+		VM_STAT_INC(vm, SG_VM_BUS_DUPLICATES);
+		return true;
+	}
+	vm->bus.rx_seq = seq;
+	return false;
+}
+
+/* Drops the messages of a batch seen before; false if none is left. */
+static bool filter_batch(struct sg_vm *vm, Sg__Batch *b)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < b->n_msgs; i++)
+		if (!seen_before(vm, b->msgs[i]->seq))
+			b->msgs[k++] = b->msgs[i];
+	b->n_msgs = k;
+	return k > 0;
+}
+
+static void send_ack(struct sg_vm *vm)
+{
+	Sg__Ack a = SG__ACK__INIT;
+	Sg__Envelope env;
+
+	if (vm->bus.rx_seq == vm->bus.rx_acked)
+		return;
+	a.seq = vm->bus.rx_seq;
+	sg_envelope_init(&env);
+	env.body_case = SG__ENVELOPE__BODY_ACK;
+	env.ack = &a;
+	send_unnumbered(vm, &env);
+	vm->bus.rx_acked = vm->bus.rx_seq;
+}
+
+static void on_durable(struct sg_vm *vm, uint64_t seq)
+{
+	pthread_mutex_lock(&vm->bus.tx_lock);
+	replay_log_trim(&vm->bus.log, seq);
+	pthread_cond_broadcast(&vm->bus.log_room);
+	pthread_mutex_unlock(&vm->bus.tx_lock);
+}
+
+static int replay_send(void *ctx, const void *dgram, size_t len)
+{
+	struct sg_vm *vm = ctx;
+	int rc = sg_wire_send_raw(vm->bus.fd, dgram, len, NULL, 0);
+
+	VM_STAT_INC(vm, SG_VM_REPLAYED);
+	return rc == -EPIPE || rc == -ECONNRESET ? rc : 0;
+}
+
+/* After a restart: every SPI each vCPU owns, for the daemon to check. */
+static void send_resync(struct sg_vm *vm, unsigned idx)
+{
+	struct sg_vcpu *v = &vm->vcpus[idx];
+	Sg__OwnedSpi *own = calloc(vm->shape.nr_spis, sizeof(*own));
+	Sg__OwnedSpi **ptrs = calloc(vm->shape.nr_spis, sizeof(*ptrs));
+	Sg__Resync r = SG__RESYNC__INIT;
+	Sg__Envelope env;
+	size_t n = 0;
+
+	if (!own || !ptrs) {
+		sg_err("vcpu-agent: out of memory building vCPU %u's Resync", idx);
+		goto out;
+	}
+	pthread_mutex_lock(&v->lock);
+	for (unsigned i = 0; i < vm->shape.nr_spis; i++) {
+		const struct sg_irq *irq = &v->spis[i];
+
+		if (!irq->on_ap_list)
+			continue;
+		sg__owned_spi__init(&own[n]);
+		own[n].intid = irq->intid;
+		own[n].gen = irq->gen;
+		own[n].latch = irq->pending_latch;
+		own[n].line = irq->line_level;
+		own[n].active = irq->active;
+		own[n].returned_latch = irq->returned_latch;
+		ptrs[n] = &own[n];
+		n++;
+	}
+	pthread_mutex_unlock(&v->lock);
+	r.vcpu = idx;
+	r.n_spis = n;
+	r.spis = ptrs;
+	sg_envelope_init(&env);
+	env.body_case = SG__ENVELOPE__BODY_RESYNC;
+	env.resync = &r;
+	if (send_one(vm, &env) < 0)
+		sg_err("vcpu-agent: cannot send vCPU %u's Resync", idx);
+out:
+	free(own);
+	free(ptrs);
+}
+
+/*
+ * The daemon restarted and says how far it got on every channel: send again
+ * what it has not applied, then tell it what each vCPU owns (it serves no
+ * read before that, so the replayed posted writes are in first).
+ */
+static void on_resume(struct sg_vm *vm, const Sg__Resume *r)
+{
+	unsigned n = vm->shape.nr_vcpus;
+	uint64_t applied = r->n_channel_applied == n + 1 ? r->channel_applied[n] : r->applied_seq;
+
+	VM_STAT_INC(vm, SG_VM_RESUMES);
+	sg_notice("vcpu-agent: gicd-server restarted (epoch %llu): sending again what it had not "
+		  "applied",
+		  (unsigned long long)r->epoch);
+	if (r->n_channel_applied == n + 1)
+		for (unsigned i = 0; i < n; i++)
+			mmio_chan_resume(&vm->vcpus[i].chan, r->channel_applied[i]);
+	pthread_mutex_lock(&vm->bus.tx_lock);
+	replay_log_replay(&vm->bus.log, applied, replay_send, vm);
+	pthread_mutex_unlock(&vm->bus.tx_lock);
+	for (unsigned i = 0; i < n; i++)
+		send_resync(vm, i);
+}
+
 static bool is_lpi_deliver(const Sg__Envelope *env)
 {
 	return env->body_case == SG__ENVELOPE__BODY_DELIVER &&
@@ -275,8 +458,8 @@ static void dispatch(struct sg_vm *vm, Sg__Envelope *env)
 		sg_lpi_movall(vm, env->mov_all->vcpu, env->mov_all->to_vcpu);
 		break;
 	case SG__ENVELOPE__BODY_BATCH: dispatch_batch(vm, env->batch); break;
-	case SG__ENVELOPE__BODY_DURABLE:
-	case SG__ENVELOPE__BODY_RESUME: break;
+	case SG__ENVELOPE__BODY_DURABLE: on_durable(vm, env->durable->seq); break;
+	case SG__ENVELOPE__BODY_RESUME: on_resume(vm, env->resume); break;
 	default:
 		VM_STAT_INC(vm, SG_VM_BUS_REJECTED);
 		sg_reject_log("vcpu-agent: %s on the bus not handled",
@@ -319,8 +502,66 @@ static bool receive(struct sg_vm *vm)
 			sg_reject_log("vcpu-agent: invalid message on the bus dropped");
 			continue;
 		}
+		if (env->body_case == SG__ENVELOPE__BODY_BATCH ? !filter_batch(vm, env->batch)
+							       : seen_before(vm, env->seq))
+			continue;
 		dispatch(vm, env);
+		/* What the datagram made the vCPUs answer leaves before the next
+		 * one can fill their outboxes. */
+		drain_outboxes(vm);
 	}
+	return true;
+}
+
+/* How long the bus thread keeps trying to re-attach to a restarted daemon. */
+#define REATTACH_LIMIT_S 60
+#define REATTACH_RETRY_MS 20
+
+/*
+ * The daemon hung up and there is no fd store holding the channels: it is
+ * being restarted with its --state-file.  Re-attach with the resume token;
+ * the new sockets take the old fds' numbers, so the vCPU threads carry on
+ * with the same fds.  The new daemon's Resume then drives the replay.
+ */
+static bool reattach(struct sg_vm *vm)
+{
+	struct sg_attachment *old = vm->bus.att, next;
+	struct sg_ram_desc ram[SG_MAX_RAM_REGIONS];
+	unsigned attempts = 0;
+	char err[256];
+
+	for (unsigned i = 0; i < vm->nr_ram; i++)
+		ram[i] = (struct sg_ram_desc){ vm->ram[i].gpa, vm->ram[i].size, vm->ram[i].fd,
+					       vm->ram[i].fd_offset };
+	sg_warn("vcpu-agent: gicd-server hung up: re-attaching to %s", vm->bus.control_path);
+	for (;;) {
+		if (atomic_load(&vm->bus.stop))
+			return false;
+		if (sg_attach(vm->bus.control_path, vm->bus.vm_name, &vm->shape, ram, vm->nr_ram,
+			      old->resume_token, old->resume_token_len, ATTACH_TIMEOUT_MS, &next,
+			      err, sizeof(err)) == 0)
+			break;
+		attempts++;
+		if (attempts * REATTACH_RETRY_MS % 1000 == 0)
+			sg_warn("vcpu-agent: gicd-server still not back after %u s: %s",
+				attempts * REATTACH_RETRY_MS / 1000, err);
+		if (attempts * REATTACH_RETRY_MS >= REATTACH_LIMIT_S * 1000) {
+			sg_err("vcpu-agent: gave up re-attaching to gicd-server: %s", err);
+			return false;
+		}
+		usleep(REATTACH_RETRY_MS * 1000);
+	}
+	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++)
+		mmio_chan_swap_fd(&vm->vcpus[i].chan, next.mmio_fd[i]);
+	pthread_mutex_lock(&vm->bus.tx_lock);
+	if (dup3(next.bus_fd, vm->bus.fd, O_CLOEXEC) < 0)
+		sg_err("vcpu-agent: cannot take the new bus: %s", strerror(errno));
+	pthread_mutex_unlock(&vm->bus.tx_lock);
+	old->epoch = next.epoch;
+	sg_attachment_close(&next);
+	VM_STAT_INC(vm, SG_VM_RECONNECTS);
+	sg_notice("vcpu-agent: re-attached to gicd-server (epoch %llu)",
+		  (unsigned long long)old->epoch);
 	return true;
 }
 
@@ -328,6 +569,7 @@ static void *bus_thread(void *arg)
 {
 	struct sg_vm *vm = arg;
 
+	vm->bus.thread_id = pthread_self();
 	while (!atomic_load(&vm->bus.stop)) {
 		struct pollfd p[2] = { { .fd = vm->bus.fd, .events = POLLIN },
 				       { .fd = vm->bus.wake_fd, .events = POLLIN } };
@@ -341,9 +583,10 @@ static void *bus_thread(void *arg)
 		}
 		if (atomic_load(&vm->bus.stop))
 			break;
-		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !receive(vm))
+		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !receive(vm) && !reattach(vm))
 			break;
 		drain_outboxes(vm);
+		send_ack(vm);
 	}
 	return NULL;
 }
@@ -352,11 +595,15 @@ static void *bus_thread(void *arg)
 
 int sg_bus_init(struct sg_vm *vm)
 {
-	unsigned cap = 2 * vm->shape.nr_spis + 64;
+	/* A Batch can ask every vCPU for as many replies as it has messages. */
+	unsigned cap = 2 * vm->shape.nr_spis + SG_WIRE_MAX_BATCH + 64;
 
 	vm->bus.fd = -1;
 	vm->bus.wake_fd = -1;
 	pthread_mutex_init(&vm->bus.tx_lock, NULL);
+	pthread_cond_init(&vm->bus.log_room, NULL);
+	if (replay_log_init(&vm->bus.log, BUS_LOG_SIZE) < 0)
+		return -ENOMEM;
 	vm->bus.rx = malloc(SG_WIRE_MAX + 1 + BUS_ARENA_SIZE);
 	if (!vm->bus.rx)
 		return -ENOMEM;
@@ -397,6 +644,10 @@ void sg_bus_fini(struct sg_vm *vm)
 	free(vm->bus.msi_env);
 	free(vm->bus.msi);
 	free(vm->bus.msi_ptr);
+	replay_log_fini(&vm->bus.log);
+	free(vm->bus.control_path);
+	free(vm->bus.vm_name);
+	pthread_cond_destroy(&vm->bus.log_room);
 	pthread_mutex_destroy(&vm->bus.tx_lock);
 }
 
@@ -430,11 +681,17 @@ int sg_vm_connect(struct sg_vm *vm, const char *control_socket, const char *vm_n
 	}
 	vm->bus.att = att;
 	vm->bus.fd = att->bus_fd;
+	free(vm->bus.control_path);
+	free(vm->bus.vm_name);
+	vm->bus.control_path = strdup(control_socket);
+	vm->bus.vm_name = strdup(vm_name ? vm_name : "");
+	vm->bus.rx_seq = vm->bus.rx_acked = 0;
 	vm->bus.tx_seq = att->applied_seq[vm->shape.nr_vcpus];
 	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++) {
 		struct sg_vcpu *v = &vm->vcpus[i];
 
 		sg_vcpu_set_mmio_channel(v, att->mmio_fd[i]);
+		v->chan.reattached = true;
 		/* Tell 1-of-N routing where every vCPU stands from the start. */
 		pthread_mutex_lock(&v->lock);
 		v->cpu_state_sent = 0;
@@ -464,8 +721,10 @@ void sg_vm_disconnect(struct sg_vm *vm)
 		vm->bus.thread_running = false;
 	}
 	if (vm->bus.att) {
-		for (unsigned i = 0; i < vm->shape.nr_vcpus; i++)
+		for (unsigned i = 0; i < vm->shape.nr_vcpus; i++) {
+			vm->vcpus[i].chan.reattached = false;
 			sg_vcpu_set_mmio_channel(&vm->vcpus[i], -1);
+		}
 		pthread_mutex_lock(&vm->bus.tx_lock);
 		vm->bus.fd = -1;
 		pthread_mutex_unlock(&vm->bus.tx_lock);

@@ -270,7 +270,7 @@ static bool state_access(struct sg_vcpu *acc, struct sg_vcpu *t, enum bit_op op,
 		case OP_SET_PENDING: irq->pending_latch = true; break;
 		case OP_CLEAR_PENDING: irq->pending_latch = false; break;
 		case OP_SET_ACTIVE: irq->active = true; break;
-		case OP_CLEAR_ACTIVE: irq->active = false; break;
+		case OP_CLEAR_ACTIVE: sg_irq_clear_active(irq); break;
 		default: break;
 		}
 		kick |= sg_vcpu_queue_locked(t, irq);

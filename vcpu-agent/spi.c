@@ -79,6 +79,12 @@ void sg_spi_deliver(struct sg_vm *vm, const Sg__Deliver *d)
 	if (sg_vcpu_queue_locked(v, irq)) {
 		sg_vcpu_wake_locked(v);
 		kick = true;
+	} else if (irq->lr >= 0) {
+		/* Its pending state is in a running vCPU's LR (flush moved an
+		 * edge's latch there): the vCPU's sync decides, the kick makes
+		 * the LR pick up the new attributes. */
+		sg_vcpu_wake_locked(v);
+		kick = true;
 	} else {
 		/* An attribute update for an SPI this vCPU released meanwhile:
 		 * say so, the daemon still counts it as ours. */
@@ -118,7 +124,7 @@ void sg_spi_retract(struct sg_vm *vm, const Sg__Retract *r)
 	if (r->clear_line || r->return_latch)
 		irq->line_level = false;
 	if (r->clear_active)
-		irq->active = false;
+		sg_irq_clear_active(irq);
 	release_if_idle(v, irq, returned);
 	sg_vcpu_release(v, held);
 	pthread_mutex_unlock(&v->lock);

@@ -108,7 +108,8 @@ static int irq_cmp(const struct sg_list_node *na, const struct sg_list_node *nb)
 /* The ICH_LR<n>_EL2 value for irq; clears the latch of an edge it carries. */
 static uint64_t irq_to_lr(struct sg_irq *irq)
 {
-	uint64_t val = irq->intid | (uint64_t)irq->priority << ICH_LR_PRIORITY_SHIFT;
+	uint8_t prio = irq->active && irq->ack_prio_valid ? irq->ack_priority : irq->priority;
+	uint64_t val = irq->intid | (uint64_t)prio << ICH_LR_PRIORITY_SHIFT;
 	bool pend = irq->enabled && sg_irq_pending(irq);
 
 	if (irq->group1)
@@ -280,10 +281,18 @@ void sg_vcpu_flush(struct sg_vcpu *v)
 /* Folds what the guest did to an LR back into the interrupt. */
 static void fold_lr(struct sg_irq *irq, uint64_t lr)
 {
+	/* A level SPI the guest deactivated: its line is the distributor's to
+	 * resample (Deactivated), a copy held here would be stale. */
+	if (gic_intid_is_spi(irq->intid) && !irq->edge && irq->active && !(lr & ICH_LR_ACTIVE))
+		irq->line_level = false;
 	/* LPIs have no active state: once the guest acknowledged one, only its
 	 * running priority remains, in the cpuif, and its EOI without an LR
 	 * just drops it (IHI 0069: no EOIcount for LPIs). */
 	irq->active = (lr & ICH_LR_ACTIVE) != 0 && !gic_intid_is_lpi(irq->intid);
+	/* Active in the LR: the guest's active priorities hold the LR's
+	 * priority now; a priority write must not change it under the EOI. */
+	irq->ack_prio_valid = irq->active;
+	irq->ack_priority = (uint8_t)(lr >> ICH_LR_PRIORITY_SHIFT);
 	if (irq->edge) {
 		if (lr & ICH_LR_PENDING)
 			irq->pending_latch = true;
@@ -321,7 +330,7 @@ static void eoicount_deactivate(struct sg_vcpu *v, unsigned count)
 		}
 		if (!best)
 			return;
-		best->active = false;
+		sg_irq_clear_active(best);
 		best->eoi_candidate = false;
 		if (best->hw && v->cpuif.hw_deactivate)
 			v->cpuif.hw_deactivate(v->cpuif.hw_opaque, best->pintid);

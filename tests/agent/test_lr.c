@@ -639,6 +639,46 @@ START_TEST(disable_active_not_orphaned)
 }
 END_TEST
 
+/*
+ * IPRIORITYR written while the interrupt is active: the guest's active
+ * priorities hold the priority it acknowledged, and its EOI drops that one
+ * and deactivates the LR only if the LR's priority matches.  The LR keeps
+ * the acknowledged priority until the deactivation; the new one applies
+ * from the next time the interrupt is pending.
+ */
+START_TEST(priority_change_while_active)
+{
+	int idx;
+
+	setup_lrs(1, 4);
+	set_priority(vm, 0, 7, 0xA0);
+	send_sgi(vm, 0, 0, 7);
+	sg_vcpu_flush(v);
+	ck_assert_uint_eq(sg_cpuif_iar(c, 1), 7);
+	sg_vcpu_sync(v);
+	set_priority(vm, 0, 7, 0x40);
+	sg_vcpu_flush(v);
+	idx = find_lr(c, 7);
+	ck_assert_int_ge(idx, 0);
+	ck_assert_uint_eq(lr_prio(sg_cpuif_read_lr(c, (unsigned)idx)), 0xA0);
+	sg_cpuif_eoir(c, 1, 7);
+	ck_assert_uint_eq(valid_lrs(c), 0);
+	sg_vcpu_sync(v);
+	ck_assert_uint_eq(sgi_read(vm, 0, GICR_ISACTIVER0), 0);
+	/* Pending again: at the priority written meanwhile. */
+	send_sgi(vm, 0, 0, 7);
+	sg_vcpu_flush(v);
+	idx = find_lr(c, 7);
+	ck_assert_int_ge(idx, 0);
+	ck_assert_uint_eq(lr_prio(sg_cpuif_read_lr(c, (unsigned)idx)), 0x40);
+	ck_assert_uint_eq(sg_cpuif_iar(c, 1), 7);
+	sg_cpuif_eoir(c, 1, 7);
+	sg_vcpu_sync(v);
+	ck_assert_uint_eq(sgi_read(vm, 0, GICR_ISACTIVER0), 0);
+	teardown();
+}
+END_TEST
+
 START_TEST(disabled_pending_not_flushed)
 {
 	setup_lrs(1, 4);
@@ -800,6 +840,7 @@ static Suite *lr_suite(void)
 	tcase_add_test(tc, device_irq_level_lines);
 	tcase_add_test(tc, hw_mapped_ppi);
 	tcase_add_test(tc, disable_active_not_orphaned);
+	tcase_add_test(tc, priority_change_while_active);
 	tcase_add_test(tc, disabled_pending_not_flushed);
 	tcase_add_test(tc, pmr_masks);
 	tcase_add_test(tc, running_priority_and_bpr_preemption);

@@ -108,7 +108,11 @@ START_TEST(test_level_line)
 	cx_quiet();
 	cx_level(SPI, false);
 	cx_expect_retract(0, SPI, 2, F_LINE);
+	/* Still owned: a high line is not handed to the owner, which ends with
+	 * Deactivated; the line is resampled then. */
 	cx_level(SPI, true);
+	cx_quiet();
+	cx_deact(0, SPI, 2, false);
 	cx_expect_deliver(0, SPI, 3, 0x20, true, true, F_LINE);
 	cx_quiet();
 }

@@ -285,7 +285,10 @@ START_TEST(test_group_disable)
 	cx_expect_retract(1, SPI, 2, F_LATCH | F_LINE | F_RETURN);
 	cx_quiet();
 	cx_w(0, GICD_CTLR, GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
-	/* Still owned (no Deactivated yet), line still high: back to the owner. */
+	/* Still owned (no Deactivated yet), line still high: it goes out when
+	 * the owner's Deactivated ends the ownership, not to the owner now. */
+	cx_quiet();
+	cx_deact(1, SPI, 2, false);
 	cx_expect_deliver(1, SPI, 3, 0, true, true, F_LINE);
 	cx_w(0, GICD_CTLR, 0);
 	cx_expect_retract(1, SPI, 4, F_LATCH | F_LINE | F_RETURN);

@@ -257,9 +257,19 @@ START_TEST(test_seq_duplicate)
 	start(&vm);
 	seq = vm.ch[0].next_seq;
 	vm_post(&vm, 0, PRIO(&vm, 10), 1, 0x11);
-	/* A replay of the same number with other data, then of a read. */
+	/* A replay of the same number with other data: dropped.  Then of a
+	 * read: served again (a restarted daemon's vCPU asks again for a reply
+	 * it lost), changing nothing. */
 	send_mmio(vm.ch[0].fd, SG_PROTO_VERSION, seq, PRIO(&vm, 10), 1, true, true, 0x22);
 	send_mmio(vm.ch[0].fd, SG_PROTO_VERSION, seq, gicd(&vm, GICD_IIDR), 4, false, false, 0);
+	{
+		uint64_t rseq, data;
+		Sg__MmioReply__Status st;
+
+		recv_reply(vm.ch[0].fd, &rseq, &data, &st);
+		ck_assert_uint_eq(rseq, seq);
+		ck_assert_uint_eq(data, SG_IIDR);
+	}
 	ck_assert_uint_eq(vm_read(&vm, 0, PRIO(&vm, 10), 1), 0x11);
 	assert_all_healthy(&vm);
 	ck_assert_uint_ge(harness_log_count(&vm.d, "duplicate"), 2);

@@ -62,13 +62,22 @@ static const char *temp_base(void)
 	return t && t[0] && strlen(t) < 60 ? t : "/tmp";
 }
 
+/* fds to hand the daemon as sd_listen_fds() expects them, with their names. */
+struct pass {
+	unsigned n;
+	const int *fds;
+	char names[HARNESS_MAX_STORED * 17 + 1]; /* colon-separated, "" if none */
+};
+
 static void exec_daemon(const struct harness_daemon *d, const char *server, const char *notify,
-			const char *const *extra_args, int listen_fd, const char *fdname)
+			const char *const *extra_args, const struct pass *pass)
 {
 	const char *argv[8 + MAX_EXTRA_ARGS + 1];
 	unsigned n = 0;
-	int log = open(d->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+	int flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (d->starts ? 0 : O_TRUNC);
+	int log = open(d->log_path, flags, 0600);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	int high[HARNESS_MAX_STORED];
 
 	if (log < 0 || null < 0 || dup2(null, 0) < 0 || dup2(log, 1) < 0 || dup2(log, 2) < 0)
 		_exit(127);
@@ -78,19 +87,23 @@ static void exec_daemon(const struct harness_daemon *d, const char *server, cons
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDNAMES");
-	if (listen_fd >= 0) {
-		char pid[32];
+	if (pass->n) {
+		char pid[32], nfds[16];
 
-		/* The sd_listen_fds() protocol: fds from 3 on, for this very pid. */
-		if (listen_fd != 3 && dup2(listen_fd, 3) < 0)
-			_exit(127);
-		if (fcntl(3, F_SETFD, 0) < 0)
-			_exit(127);
+		/* The sd_listen_fds() protocol: fds from 3 on, for this very pid.
+		 * Out of the way first, so none is overwritten before it moves. */
+		for (unsigned i = 0; i < pass->n; i++)
+			if ((high[i] = fcntl(pass->fds[i], F_DUPFD_CLOEXEC, 3 + pass->n)) < 0)
+				_exit(127);
+		for (unsigned i = 0; i < pass->n; i++)
+			if (dup2(high[i], 3 + (int)i) < 0)
+				_exit(127);
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		setenv("LISTEN_FDS", "1", 1);
+		snprintf(nfds, sizeof(nfds), "%u", pass->n);
+		setenv("LISTEN_FDS", nfds, 1);
 		setenv("LISTEN_PID", pid, 1);
-		if (fdname)
-			setenv("LISTEN_FDNAMES", fdname, 1);
+		if (pass->names[0])
+			setenv("LISTEN_FDNAMES", pass->names, 1);
 	}
 	argv[n++] = server;
 	argv[n++] = "--control-socket";
@@ -106,28 +119,90 @@ static void exec_daemon(const struct harness_daemon *d, const char *server, cons
 	_exit(127);
 }
 
-/* Waits for a READY=1 line on the notify socket; false if the daemon died. */
-static bool wait_ready(int nfd, int pidfd)
+static void store_forget(struct harness_daemon *d, const char *name)
 {
-	char buf[4096];
+	for (unsigned i = 0; i < d->nr_stored; i++)
+		if (strcmp(d->stored_name[i], name) == 0) {
+			close(d->stored_fd[i]);
+			d->nr_stored--;
+			d->stored_fd[i] = d->stored_fd[d->nr_stored];
+			memcpy(d->stored_name[i], d->stored_name[d->nr_stored], 16);
+			return;
+		}
+}
 
+/*
+ * One notification datagram: READY=1 is reported; in managed mode
+ * FDSTORE=1/FDSTOREREMOVE=1 with FDNAME= update the fd store as systemd's
+ * does (a name stored again replaces the old fd).  Returns -1 if nothing
+ * was queued.
+ */
+static int read_notify(struct harness_daemon *d, int nfd, bool *ready)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 16)];
+		struct cmsghdr align;
+	} ctl;
+	char buf[4096], name[16] = "";
+	struct iovec iov = { buf, sizeof(buf) - 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof(ctl.buf) };
+	bool store = false, remove_ = false;
+	int fds[16];
+	unsigned nfds = 0;
+	ssize_t n = recvmsg(nfd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0; i < (c->cmsg_len - CMSG_LEN(0)) / sizeof(int) && nfds < 16;
+			     i++)
+				memcpy(&fds[nfds++], CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+	for (char *save, *line = strtok_r(buf, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (strcmp(line, "READY=1") == 0)
+			*ready = true;
+		else if (strcmp(line, "FDSTORE=1") == 0)
+			store = true;
+		else if (strcmp(line, "FDSTOREREMOVE=1") == 0)
+			remove_ = true;
+		else if (strncmp(line, "FDNAME=", 7) == 0)
+			snprintf(name, sizeof(name), "%s", line + 7);
+	}
+	if (d->managed && remove_ && name[0])
+		store_forget(d, name);
+	for (unsigned i = 0; i < nfds; i++) {
+		if (d->managed && store && name[0] && d->nr_stored < HARNESS_MAX_STORED) {
+			store_forget(d, name);
+			d->stored_fd[d->nr_stored] = fds[i];
+			memcpy(d->stored_name[d->nr_stored], name, sizeof(name));
+			d->nr_stored++;
+		} else {
+			close(fds[i]);
+		}
+	}
+	return 0;
+}
+
+/* Waits for READY=1; false if the daemon died first. */
+static bool wait_ready(struct harness_daemon *d, int nfd, int pidfd)
+{
 	for (;;) {
 		struct pollfd p[2] = { { .fd = nfd, .events = POLLIN },
 				       { .fd = pidfd, .events = POLLIN } };
 		int rc = poll(p, 2, READY_TIMEOUT_MS);
-		ssize_t n;
+		bool ready = false;
 
 		if (rc < 0 && errno == EINTR)
 			continue;
 		ck_assert_msg(rc > 0, "gicd-server sent no READY=1 within %d ms", READY_TIMEOUT_MS);
 		if (p[0].revents & POLLIN) {
-			n = recv(nfd, buf, sizeof(buf) - 1, 0);
-			if (n <= 0)
-				continue;
-			buf[n] = '\0';
-			for (char *line = strtok(buf, "\n"); line; line = strtok(NULL, "\n"))
-				if (strcmp(line, "READY=1") == 0)
-					return true;
+			while (read_notify(d, nfd, &ready) == 0)
+				;
+			if (ready)
+				return true;
 			continue;
 		}
 		if (p[1].revents)
@@ -135,40 +210,65 @@ static bool wait_ready(int nfd, int pidfd)
 	}
 }
 
-static void start(struct harness_daemon *d, const char *const *extra_args, int listen_fd,
-		  const char *fdname)
+static void launch(struct harness_daemon *d, const char *const *extra_args,
+		   const struct pass *pass)
 {
 	const char *server = getenv("GICD_SERVER");
 	char notify[320];
 	int nfd, pidfd;
 
-	memset(d, 0, sizeof(*d));
 	ck_assert_msg(server && server[0],
 		      "GICD_SERVER is not set (run the tests with meson test)");
-	snprintf(d->dir, sizeof(d->dir), "%s/splitgic-XXXXXX", temp_base());
-	ck_assert_msg(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
-	snprintf(d->control_path, sizeof(d->control_path), "%s/control.sock", d->dir);
-	snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
 	snprintf(notify, sizeof(notify), "%s/notify.sock", d->dir);
-	nfd = notify_socket(notify);
+	nfd = d->notify_fd >= 0 ? d->notify_fd : notify_socket(notify);
 	d->pid = fork();
 	ck_assert_int_ge(d->pid, 0);
 	if (d->pid == 0)
-		exec_daemon(d, server, notify, extra_args, listen_fd, fdname);
+		exec_daemon(d, server, notify, extra_args, pass);
+	d->starts++;
 	pidfd = pidfd_open_(d->pid);
 	ck_assert_msg(pidfd >= 0, "pidfd_open: %s", strerror(errno));
-	if (!wait_ready(nfd, pidfd)) {
+	if (!wait_ready(d, nfd, pidfd)) {
 		dump_log(d);
 		ck_abort_msg("gicd-server exited before it was ready");
 	}
 	close(pidfd);
-	close(nfd);
-	unlink(notify);
+	if (d->managed) {
+		d->notify_fd = nfd; /* the fd store's messages keep coming here */
+	} else {
+		close(nfd);
+		unlink(notify);
+	}
+}
+
+static void start(struct harness_daemon *d, const char *const *extra_args, int listen_fd,
+		  const char *fdname, bool managed)
+{
+	struct pass pass = { 0 };
+
+	memset(d, 0, sizeof(*d));
+	d->notify_fd = -1;
+	d->managed = managed;
+	snprintf(d->dir, sizeof(d->dir), "%s/splitgic-XXXXXX", temp_base());
+	ck_assert_msg(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
+	snprintf(d->control_path, sizeof(d->control_path), "%s/control.sock", d->dir);
+	snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
+	if (listen_fd >= 0) {
+		pass.n = 1;
+		pass.fds = &listen_fd;
+		snprintf(pass.names, sizeof(pass.names), "%s", fdname ? fdname : "");
+	}
+	launch(d, extra_args, &pass);
 }
 
 void harness_daemon_start(struct harness_daemon *d, const char *const *extra_args)
 {
-	start(d, extra_args, -1, NULL);
+	start(d, extra_args, -1, NULL, false);
+}
+
+void harness_daemon_start_managed(struct harness_daemon *d, const char *const *extra_args)
+{
+	start(d, extra_args, -1, NULL, true);
 }
 
 void harness_daemon_start_activated(struct harness_daemon *d, int listen_fd, const char *fdname,
@@ -177,10 +277,47 @@ void harness_daemon_start_activated(struct harness_daemon *d, int listen_fd, con
 	struct sockaddr_un sa;
 	socklen_t len = sizeof(sa);
 
-	start(d, extra_args, listen_fd, fdname);
+	start(d, extra_args, listen_fd, fdname, false);
 	memset(&sa, 0, sizeof(sa));
 	ck_assert_int_eq(getsockname(listen_fd, (struct sockaddr *)&sa, &len), 0);
 	snprintf(d->control_path, sizeof(d->control_path), "%s", sa.sun_path);
+}
+
+static int reap(pid_t pid)
+{
+	int status;
+	pid_t r;
+
+	do
+		r = waitpid(pid, &status, 0);
+	while (r < 0 && errno == EINTR);
+	ck_assert_int_eq(r, pid);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+int harness_daemon_restart(struct harness_daemon *d, int sig, const char *const *extra_args)
+{
+	struct pass pass = { 0 };
+	bool ready;
+	int code;
+
+	ck_assert_int_gt(d->pid, 0);
+	kill(d->pid, sig);
+	code = reap(d->pid);
+	d->pid = 0;
+	if (d->managed) {
+		size_t off = 0;
+
+		while (read_notify(d, d->notify_fd, &ready) == 0)
+			;
+		pass.n = d->nr_stored;
+		pass.fds = d->stored_fd;
+		for (unsigned i = 0; i < d->nr_stored; i++)
+			off += (size_t)snprintf(pass.names + off, sizeof(pass.names) - off, "%s%s",
+						i ? ":" : "", d->stored_name[i]);
+	}
+	launch(d, extra_args, &pass);
+	return code;
 }
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -211,6 +348,12 @@ int harness_daemon_stop(struct harness_daemon *d)
 	if (code != 0 || getenv("HARNESS_SHOW_LOG"))
 		dump_log(d);
 	d->pid = 0;
+	for (unsigned i = 0; i < d->nr_stored; i++)
+		close(d->stored_fd[i]);
+	d->nr_stored = 0;
+	if (d->notify_fd >= 0)
+		close(d->notify_fd);
+	d->notify_fd = -1;
 	nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
 	return code;
 }

@@ -14,11 +14,20 @@
 #include "splitgic/attach.h"
 #include "vm_shape.h"
 
+#define HARNESS_MAX_STORED 300
+
 struct harness_daemon {
 	pid_t pid;
 	char dir[256];
 	char control_path[320];
 	char log_path[320];
+	/* Managed mode: the harness plays systemd's fd store (FDSTORE=1). */
+	bool managed;
+	int notify_fd;
+	unsigned nr_stored;
+	int stored_fd[HARNESS_MAX_STORED];
+	char stored_name[HARNESS_MAX_STORED][16];
+	unsigned starts; /* instances started in this directory */
 };
 
 /*
@@ -38,6 +47,23 @@ void harness_daemon_start(struct harness_daemon *d, const char *const *extra_arg
  */
 void harness_daemon_start_activated(struct harness_daemon *d, int listen_fd, const char *fdname,
 				    const char *const *extra_args);
+
+/*
+ * Like harness_daemon_start(), but the harness acts as the service manager's
+ * fd store: it keeps what the daemon sends with FDSTORE=1 (and forgets on
+ * FDSTOREREMOVE=1), and harness_daemon_restart() hands it to the next
+ * instance with LISTEN_FDS / LISTEN_FDNAMES, as systemd does on a restart.
+ */
+void harness_daemon_start_managed(struct harness_daemon *d, const char *const *extra_args);
+
+/*
+ * Stops the running instance with sig (SIGKILL: a crash; SIGTERM: a clean
+ * restart or an upgrade), then starts a new one in the same directory with
+ * the same control socket, log (appended) and extra_args, as a service
+ * manager restarting it would; returns the old instance's exit code (or
+ * 128+signal).  In managed mode the new instance gets the stored fds.
+ */
+int harness_daemon_restart(struct harness_daemon *d, int sig, const char *const *extra_args);
 
 /* Sends SIGTERM and waits; returns the exit code, or 128+signal if killed.
  * Removes the temp dir. */

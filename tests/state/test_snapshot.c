@@ -177,7 +177,10 @@ static struct vmfx *restore(unsigned char **recs, const size_t *lens, unsigned n
 	const char *why;
 	struct vmfx *f;
 
-	ck_assert_int_eq(snapshot_identity(recs[0], lens[0], &h, &epoch), 0);
+	unsigned char tok[32];
+
+	ck_assert_int_eq(snapshot_identity(recs[0], lens[0], &h, &epoch, tok), 0);
+	ck_assert_uint_eq(tok[0], 0x5A);
 	ck_assert_str_eq(h->vm_name, "snapvm");
 	ck_assert(sg_shape_from_hello(h, &shape, &why));
 	sg__hello__free_unpacked(h, NULL);
@@ -245,6 +248,7 @@ START_TEST(test_full_then_deltas_restore_exactly)
 	for (int i = 0; i < 3; i++)
 		free(recs[i]);
 	vm_free(f);
+	snapshot_shadow_fini(sh);
 	free(sh);
 }
 END_TEST
@@ -257,7 +261,9 @@ static int on_snap(void *ctx, const void *data, size_t len)
 	uint64_t epoch;
 	const char *why;
 
-	if (snapshot_identity(data, len, &h, &epoch) != 0)
+	unsigned char tok[32];
+
+	if (snapshot_identity(data, len, &h, &epoch, tok) != 0)
 		return -EPROTO;
 	ck_assert(sg_shape_from_hello(h, &shape, &why));
 	sg__hello__free_unpacked(h, NULL);
@@ -308,6 +314,7 @@ START_TEST(test_through_the_state_store)
 	close(fd);
 	vm_free(g);
 	vm_free(f);
+	snapshot_shadow_fini(sh);
 	free(sh);
 }
 END_TEST
@@ -335,7 +342,7 @@ START_TEST(test_refuses_what_it_cannot_read)
 	st.delta = false;
 	len = sg__gic_state__pack(&st, buf);
 	ck_assert_int_eq(snapshot_apply(&f->d, buf, len), -EPROTO);
-	ck_assert_int_eq(snapshot_identity(buf, len, &h, &epoch), -EPROTO);
+	ck_assert_int_eq(snapshot_identity(buf, len, &h, &epoch, (unsigned char[32]){0}), -EPROTO);
 	vm_free(f);
 }
 END_TEST

@@ -114,6 +114,11 @@ enum sg_vm_stat {
 	SG_VM_DEVICE_MSIS,     /* Msi sent for device models */
 	SG_VM_MSI_BATCHES,     /* datagrams carrying several of those MSIs */
 	SG_VM_LPI_SYNCS,       /* Sync (ITS SYNC) answered with SyncDone */
+	SG_VM_BUS_DUPLICATES,  /* daemon messages seen before (sent again after a restart) */
+	SG_VM_RESUMES,	       /* daemon restarts seen (Resume) */
+	SG_VM_REPLAYED,	       /* datagrams sent again after a restart */
+	SG_VM_RECONNECTS,      /* re-attaches to a restarted daemon (no fd store) */
+	SG_VM_LOG_FULL,	       /* senders that waited for room in the replay log */
 	SG_VM_NR_STATS
 };
 uint64_t sg_vm_stat(const struct sg_vm *vm, enum sg_vm_stat s);

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The session's durable state (docs/restart.md): every drain ends with a
+ * commit — the delta of what changed goes to the state store's journal —
+ * and only then are the outputs the drain produced released; full
+ * snapshots when the journal fills, every SESSION_SNAPSHOT_MS while busy
+ * and on SIGTERM; Durable{seq} to the senders; restore after a restart
+ * (Resume, the unacknowledged bus messages again, the Resync barrier).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "session.h"
+#include "session_durable.h"
+
+static struct channel *bus(struct session *s)
+{
+	return &s->chan[s->nr_chans - 1];
+}
+
+/* The durable view of what the channels hold. */
+static void gather(struct session *s)
+{
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		s->dur.last_applied[i] = s->chan[i].last_applied;
+	s->dur.bus_out_seq = bus(s)->out_seq;
+}
+
+static int write_snapshot(struct session *s)
+{
+	unsigned char *rec;
+	ssize_t n;
+	int rc;
+
+	gather(s);
+	n = snapshot_encode(&s->dur, s->shadow, true, &rec);
+	if (n < 0)
+		return (int)n;
+	rc = state_store_write_snapshot(&s->store, rec, (size_t)n);
+	free(rec);
+	if (rc == 0) {
+		s->stats.snapshots++;
+		s->commits_since_snapshot = false;
+	}
+	return rc;
+}
+
+void session_checkpoint(struct session *s)
+{
+	int rc = write_snapshot(s);
+
+	if (rc < 0) {
+		s->stats.store_errors++;
+		sg_err("VM state: full snapshot failed: %s", strerror(-rc));
+	}
+}
+
+void session_hold(struct session *s)
+{
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		channel_hold(&s->chan[i]);
+}
+
+static void release(struct session *s)
+{
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		channel_release(&s->chan[i]);
+}
+
+/* Whether some channel has applied more than its last Durable said. */
+static bool durable_due(const struct session *s)
+{
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		if (s->shadow->last_applied[i] > s->durable_sent[i])
+			return true;
+	return false;
+}
+
+static void arm_timers(struct session *s)
+{
+	static const struct timeval durable = { 0, SESSION_DURABLE_MS * 1000 };
+	static const struct timeval snapshot = { SESSION_SNAPSHOT_MS / 1000,
+						 (SESSION_SNAPSHOT_MS % 1000) * 1000 };
+
+	if (durable_due(s) && !evtimer_pending(s->durable_ev, NULL))
+		evtimer_add(s->durable_ev, &durable);
+	if (s->commits_since_snapshot && !evtimer_pending(s->snapshot_ev, NULL))
+		evtimer_add(s->snapshot_ev, &snapshot);
+}
+
+void session_commit(struct session *s)
+{
+	unsigned char *rec;
+	ssize_t n;
+	int rc;
+
+	gather(s);
+	n = snapshot_encode(&s->dur, s->shadow, false, &rec);
+	if (n > 0) {
+		rc = state_store_append(&s->store, rec, (size_t)n);
+		free(rec);
+		if (rc == -ENOSPC || state_store_journal_used(&s->store) > STATE_STORE_JOURNAL_SIZE / 2)
+			rc = write_snapshot(s); /* the delta is part of it */
+		if (rc < 0) {
+			/* Nothing better to do than go on: losing durability
+			 * beats stopping the VM's interrupts.  Said loudly. */
+			s->stats.store_errors++;
+			sg_reject_log("VM state: cannot record a commit: %s", strerror(-rc));
+		} else {
+			s->stats.commits++;
+			s->stats.commit_bytes += (uint64_t)n;
+			s->commits_since_snapshot = true;
+		}
+	} else if (n < 0) {
+		s->stats.store_errors++;
+		sg_reject_log("VM state: cannot encode a commit: %s", strerror((int)-n));
+	}
+	release(s);
+	arm_timers(s);
+}
+
+static void send_durable(struct channel *ch, uint64_t seq)
+{
+	Sg__Durable d = SG__DURABLE__INIT;
+	Sg__Envelope env;
+
+	d.seq = seq;
+	sg_envelope_init(&env);
+	env.body_case = SG__ENVELOPE__BODY_DURABLE;
+	env.durable = &d;
+	channel_send(ch, &env);
+}
+
+/* Tells each sender what is durable now, at most every SESSION_DURABLE_MS. */
+static void on_durable(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)fd;
+	(void)what;
+	for (unsigned i = 0; i < s->nr_chans; i++) {
+		uint64_t seq = s->shadow->last_applied[i];
+
+		if (seq > s->durable_sent[i] && !s->chan[i].broken) {
+			send_durable(&s->chan[i], seq);
+			s->durable_sent[i] = seq;
+		}
+	}
+}
+
+static void on_snapshot(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	(void)fd;
+	(void)what;
+	if (s->commits_since_snapshot)
+		session_checkpoint(s);
+}
+
+void session_on_ack(struct session *s, uint64_t seq)
+{
+	s->stats.acks++;
+	durable_ack(&s->dur, seq);
+}
+
+void session_on_resync(struct session *s, unsigned vcpu)
+{
+	if (vcpu >= s->shape.nr_vcpus || !s->resync_pending[vcpu])
+		return;
+	s->resync_pending[vcpu] = false;
+	if (--s->resync_wait == 0)
+		sg_notice("VM state: every vCPU resynchronised, serving reads again");
+}
+
+/* The channel's retain hook: bus datagrams stay until acknowledged. */
+void session_retain(struct session *s, const unsigned char *dgram, size_t len, uint64_t last_seq)
+{
+	int rc = durable_retain(&s->dur, dgram, len, last_seq);
+
+	if (rc < 0) {
+		/* The agent acknowledges nothing: it is not reading the bus. */
+		sg_err("bus: %u messages unacknowledged by the VMM: detaching the VM",
+		       DURABLE_MAX_RETAINED);
+		bus(s)->broken = true;
+	}
+}
+
+/* ------------------------------------------------------ open / restore */
+
+static int load_snapshot(void *ctx, const void *data, size_t len)
+{
+	return snapshot_apply(ctx, data, len);
+}
+
+struct peek {
+	Sg__Hello **hello;
+	uint64_t *epoch;
+	unsigned char *token;
+};
+
+/* Only the snapshot's identity is wanted: stop there (a positive value). */
+static int peek_identity(void *ctx, const void *data, size_t len)
+{
+	struct peek *p = ctx;
+	int rc = snapshot_identity(data, len, p->hello, p->epoch, p->token);
+
+	return rc < 0 ? rc : 1;
+}
+
+int session_peek_state(int state_fd, Sg__Hello **hello, uint64_t *epoch, unsigned char *token)
+{
+	struct peek p = {hello, epoch, token};
+	struct state_store st;
+	int rc;
+
+	*hello = NULL;
+	rc = state_store_open(&st, state_fd, false);
+	if (rc < 0)
+		return rc;
+	if (!state_store_has_snapshot(&st)) {
+		state_store_close(&st);
+		return -ENOENT;
+	}
+	rc = state_store_load(&st, peek_identity, peek_identity, &p);
+	state_store_close(&st);
+	return rc == 1 ? 0 : rc < 0 ? rc : -EPROTO;
+}
+
+static void send_resume(struct session *s)
+{
+	Sg__Resume r = SG__RESUME__INIT;
+	Sg__Envelope env;
+
+	r.epoch = s->dur.epoch;
+	sg_envelope_init(&env);
+	env.body_case = SG__ENVELOPE__BODY_RESUME;
+	env.resume = &r;
+	for (unsigned i = 0; i < s->nr_chans; i++) {
+		r.applied_seq = s->chan[i].last_applied;
+		if (i == s->nr_chans - 1) {
+			r.n_channel_applied = s->nr_chans;
+			r.channel_applied = s->dur.last_applied;
+		}
+		channel_send(&s->chan[i], &env);
+	}
+}
+
+static int restore(struct session *s)
+{
+	int rc = state_store_open(&s->store, s->state_fd, false);
+
+	if (rc == 0)
+		rc = state_store_load(&s->store, load_snapshot, load_snapshot, &s->dur);
+	if (rc < 0)
+		return rc;
+	snapshot_finish(&s->dur);
+	for (unsigned i = 0; i < s->nr_chans; i++) {
+		s->chan[i].last_applied = s->dur.last_applied[i];
+		s->durable_sent[i] = s->dur.last_applied[i];
+	}
+	bus(s)->out_seq = s->dur.bus_out_seq;
+	s->dur.epoch++;
+	rc = write_snapshot(s);
+	if (rc < 0)
+		return rc;
+	/* What the agents must know before anything else: replay from here. */
+	send_resume(s);
+	for (unsigned i = 0; i < s->dur.nr_retained; i++)
+		channel_send_raw(bus(s), s->dur.retained[i].data, s->dur.retained[i].len, 1);
+	s->resync_wait = s->shape.nr_vcpus;
+	for (unsigned i = 0; i < s->shape.nr_vcpus; i++)
+		s->resync_pending[i] = true;
+	sg_notice("VM state restored: epoch %llu, %u bus messages sent again, waiting for %u "
+		  "vCPUs to resynchronise",
+		  (unsigned long long)s->dur.epoch, s->dur.nr_retained, s->resync_wait);
+	return 0;
+}
+
+static int fresh(struct session *s, const struct session_init *init)
+{
+	int rc = state_store_open(&s->store, s->state_fd, true);
+
+	if (rc < 0)
+		return rc;
+	s->dur.hello = malloc(init->hello_len ? init->hello_len : 1);
+	if (!s->dur.hello)
+		return -ENOMEM;
+	memcpy(s->dur.hello, init->hello, init->hello_len);
+	s->dur.hello_len = init->hello_len;
+	if (getrandom(s->dur.token, sizeof(s->dur.token), 0) != (ssize_t)sizeof(s->dur.token))
+		return -EIO;
+	s->dur.epoch = 1;
+	return write_snapshot(s);
+}
+
+int session_durable_open(struct session *s, struct event_base *base,
+			 const struct session_init *init)
+{
+	int rc;
+
+	s->state_fd = init->state_fd;
+	s->dur.core = &s->core;
+	s->shadow = calloc(1, sizeof(*s->shadow));
+	s->durable_ev = evtimer_new(base, on_durable, s);
+	s->snapshot_ev = evtimer_new(base, on_snapshot, s);
+	if (!s->shadow || !s->durable_ev || !s->snapshot_ev)
+		return -ENOMEM;
+	session_hold(s);
+	rc = init->restore ? restore(s) : fresh(s, init);
+	/* Whatever the restore produced (an outstanding ITS SYNC) is in the
+	 * snapshot just written: it may go now. */
+	release(s);
+	return rc;
+}
+
+void session_durable_close(struct session *s)
+{
+	if (s->durable_ev)
+		event_free(s->durable_ev);
+	if (s->snapshot_ev)
+		event_free(s->snapshot_ev);
+	state_store_close(&s->store);
+	if (s->state_fd >= 0)
+		close(s->state_fd);
+	durable_release(&s->dur);
+	if (s->shadow)
+		snapshot_shadow_fini(s->shadow);
+	free(s->shadow);
+}
