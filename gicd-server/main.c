@@ -24,9 +24,12 @@ static void usage(FILE *f)
 		"  --log-level LEVEL      err, warning, notice, info or debug (default info)\n"
 		"  --allow-uid UID        only this peer uid may attach (repeatable;\n"
 		"                         default: root and the daemon's own uid)\n"
+		"  --user USER            started as root: run as USER once set up\n"
+		"  --no-seccomp           no system call filter (for debugging tools)\n"
 		"  --version              print the version and exit\n"
 		"  --help                 print this help and exit\n\n"
-		"Exit status: 0 clean stop, 1 runtime failure, 2 usage or configuration error.\n");
+		"Exit status: 0 clean stop, 1 runtime failure, 2 usage or configuration error,\n"
+		"3 stopped by the system call filter.\n");
 }
 
 static bool vm_name_ok(const char *s)
@@ -66,6 +69,8 @@ static int parse_options(int argc, char **argv, struct server_config *cfg)
 		OPT_STATE_FILE,
 		OPT_LOG_LEVEL,
 		OPT_ALLOW_UID,
+		OPT_USER,
+		OPT_NO_SECCOMP,
 		OPT_VERSION,
 		OPT_HELP
 	};
@@ -75,6 +80,8 @@ static int parse_options(int argc, char **argv, struct server_config *cfg)
 		{ "state-file", required_argument, NULL, OPT_STATE_FILE },
 		{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 		{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
@@ -112,6 +119,8 @@ static int parse_options(int argc, char **argv, struct server_config *cfg)
 			}
 			cfg->nr_allow_uids++;
 			break;
+		case OPT_USER: cfg->user = optarg; break;
+		case OPT_NO_SECCOMP: cfg->no_seccomp = true; break;
 		case OPT_VERSION: printf("gicd-server %s\n", SG_VERSION); return GICD_EXIT_OK;
 		case OPT_HELP: usage(stdout); return GICD_EXIT_OK;
 		default: usage(stderr); return GICD_EXIT_USAGE;

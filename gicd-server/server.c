@@ -17,6 +17,7 @@
 #include "fdstore.h"
 #include "listen.h"
 #include "log.h"
+#include "sandbox.h"
 #include "session.h"
 
 struct server {
@@ -360,6 +361,31 @@ static int setup_events(struct server *srv)
 	return 0;
 }
 
+/*
+ * DESIGN §7: everything that needs privileges or unusual system calls is
+ * done (control socket bound, saved VM restored); give them up.
+ */
+static int enter_sandbox(const struct server_config *cfg)
+{
+	char why[160];
+	int rc = sandbox_drop_privileges(cfg->user, why, sizeof(why));
+
+	if (rc < 0) {
+		sg_err("sandbox: %s", why);
+		return rc == -EINVAL ? GICD_EXIT_USAGE : GICD_EXIT_FAILURE;
+	}
+	if (!cfg->no_seccomp && sandbox_install_seccomp(why, sizeof(why)) < 0) {
+		sg_err("sandbox: %s", why);
+		return GICD_EXIT_FAILURE;
+	}
+	sg_info("sandbox: uid %u gid %u, no capabilities, no_new_privs, %s",
+		(unsigned)geteuid(), (unsigned)getegid(),
+		cfg->no_seccomp ? "no system call filter (--no-seccomp)"
+		: sandbox_sanitizer_build() ? "system call filter on (with the sanitizer runtime's calls)"
+					    : "system call filter on");
+	return 0;
+}
+
 /* WatchdogSec=: keep-alives at half the interval. */
 static void start_watchdog(struct server *srv)
 {
@@ -438,6 +464,11 @@ int server_run(const struct server_config *cfg)
 		look_for_state_file(&srv);
 	}
 	fdstore_close_unused(&srv.inh);
+	rc = enter_sandbox(cfg);
+	if (rc) {
+		teardown(&srv);
+		return rc;
+	}
 	start_watchdog(&srv);
 	sg_notice("listening on %s for VM %s", where, cfg->vm_name);
 	sd_notifyf(0, "READY=1\nSTATUS=Waiting for VM %s on %s", cfg->vm_name, where);

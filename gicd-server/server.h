@@ -15,6 +15,7 @@ enum {
 	GICD_EXIT_OK = 0,      /* clean stop: SIGTERM/SIGINT, or the VM detached */
 	GICD_EXIT_FAILURE = 1, /* runtime failure */
 	GICD_EXIT_USAGE = 2,   /* bad options or configuration */
+	/* 3: GICD_EXIT_SANDBOX (sandbox.h), stopped by the system call filter */
 };
 
 #define GICD_MAX_ALLOW_UIDS 64u
@@ -25,6 +26,8 @@ struct server_config {
 	const char *state_file;	  /* NULL: a memfd (kept in systemd's fd store) */
 	unsigned nr_allow_uids;	  /* 0: root and our own euid */
 	uid_t allow_uid[GICD_MAX_ALLOW_UIDS];
+	const char *user;	  /* --user: switch to it after setup (root only) */
+	bool no_seccomp;	  /* --no-seccomp: no system call filter (debugging) */
 };
 
 /* Runs the daemon until it stops; returns the exit code. */

@@ -13,6 +13,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -51,6 +52,9 @@ static int notify_socket(const char *path)
 	strcpy(sa.sun_path, path);
 	ck_assert_msg(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0, "bind %s: %s", path,
 		      strerror(errno));
+	/* As systemd's: a daemon that switched to another user (--user)
+	 * still reports READY=1. */
+	ck_assert_int_eq(chmod(path, 0666), 0);
 	return fd;
 }
 
@@ -251,6 +255,8 @@ static void start(struct harness_daemon *d, const char *const *extra_args, int l
 	d->managed = managed;
 	snprintf(d->dir, sizeof(d->dir), "%s/splitgic-XXXXXX", temp_base());
 	ck_assert_msg(mkdtemp(d->dir), "mkdtemp: %s", strerror(errno));
+	/* Searchable by a daemon running as another user (--user). */
+	ck_assert_int_eq(chmod(d->dir, 0711), 0);
 	snprintf(d->control_path, sizeof(d->control_path), "%s/control.sock", d->dir);
 	snprintf(d->log_path, sizeof(d->log_path), "%s/daemon.log", d->dir);
 	if (listen_fd >= 0) {
