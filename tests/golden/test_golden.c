@@ -164,13 +164,13 @@ START_TEST(test_every_golden_file_loads_to_its_manifest)
 		fd = mkstemp(tmp);
 		ck_assert_int_ge(fd, 0);
 		close(fd);
-		snprintf(path, sizeof(path), "%s/state.gz", dirs[i]);
+		snprintf(path, sizeof(path), "%.511s/state.gz", dirs[i]);
 		gunzip_file(path, tmp);
 		g = golden_load(tmp, err, sizeof(err));
 		unlink(tmp);
 		ck_assert_msg(g, "%s: %s", dirs[i], err);
 		desc = describe(g);
-		snprintf(path, sizeof(path), "%s/state.expect", dirs[i]);
+		snprintf(path, sizeof(path), "%.511s/state.expect", dirs[i]);
 		manifest = read_file(path);
 		for (line = strtok_r(manifest, "\n", &save); line;
 		     line = strtok_r(NULL, "\n", &save)) {
@@ -292,9 +292,9 @@ START_TEST(test_the_daemon_resumes_every_golden_vm)
 		snprintf(arg_dir, sizeof(arg_dir), "/tmp/splitgic-golden-XXXXXX");
 		ck_assert_ptr_nonnull(mkdtemp(arg_dir));
 		snprintf(state, sizeof(state), "%s/state", arg_dir);
-		snprintf(src, sizeof(src), "%s/state.gz", dirs[i]);
+		snprintf(src, sizeof(src), "%.511s/state.gz", dirs[i]);
 		gunzip_file(src, state);
-		snprintf(src, sizeof(src), "%s/state.expect", dirs[i]);
+		snprintf(src, sizeof(src), "%.511s/state.expect", dirs[i]);
 		manifest = read_file(src);
 		g = golden_load(state, err, sizeof(err));
 		ck_assert_msg(g, "%s", err);
