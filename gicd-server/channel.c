@@ -203,6 +203,7 @@ enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg
 	switch (n) {
 	case -EAGAIN: return CHANNEL_RX_AGAIN;
 	case 0:
+	case -ECONNRESET: /* the VMM closed with data unread: as gone */
 		sg_info("%s: the VMM closed the channel", ch->name);
 		mark_broken(ch);
 		return CHANNEL_RX_GONE;
@@ -451,13 +452,14 @@ void channel_log_stats(const struct channel *ch, enum sg_log_level level)
 		off += (size_t)n;
 	}
 	sg_log(level,
-	       "counters %s: rx %llu, applied %llu, duplicates %llu, malformed %llu, tx %llu "
+	       "counters %s: rx %llu, applied %llu, duplicates %llu, early %llu, malformed %llu, "
+	       "tx %llu "
 	       "(queued %llu, peak queue %llu, %llu in %llu batches), drain bound hits %llu, "
 	       "last seq %llu%s",
 	       ch->name, (unsigned long long)s->rx, (unsigned long long)s->applied,
-	       (unsigned long long)s->dups, (unsigned long long)s->malformed,
-	       (unsigned long long)s->tx, (unsigned long long)s->tx_queued,
-	       (unsigned long long)s->txq_peak, (unsigned long long)s->tx_batched,
-	       (unsigned long long)s->tx_batches, (unsigned long long)s->budget_hits,
-	       (unsigned long long)ch->last_applied, rej);
+	       (unsigned long long)s->dups, (unsigned long long)s->early,
+	       (unsigned long long)s->malformed, (unsigned long long)s->tx,
+	       (unsigned long long)s->tx_queued, (unsigned long long)s->txq_peak,
+	       (unsigned long long)s->tx_batched, (unsigned long long)s->tx_batches,
+	       (unsigned long long)s->budget_hits, (unsigned long long)ch->last_applied, rej);
 }

@@ -33,16 +33,17 @@ struct evbuffer;
 #define CHANNEL_TXQ_MAX 65536u
 
 struct channel_stats {
-	uint64_t rx;			   /* datagrams received */
-	uint64_t applied;		   /* messages applied to the core */
-	uint64_t dups;			   /* sequenced messages at or below last_applied */
-	uint64_t malformed;		   /* in sequence but invalid: seq consumed, not applied */
-	uint64_t tx;			   /* messages sent (or queued) to the VMM */
-	uint64_t tx_queued;		   /* of those, messages that had to wait in the queue */
-	uint64_t txq_peak;		   /* most messages queued at once */
-	uint64_t tx_batches;		   /* Batch datagrams sent (or queued) */
-	uint64_t tx_batched;		   /* messages that travelled in them */
-	uint64_t budget_hits;		   /* drain passes cut short by the per-channel bound */
+	uint64_t rx;	      /* datagrams received */
+	uint64_t applied;     /* messages applied to the core */
+	uint64_t dups;	      /* sequenced messages at or below last_applied */
+	uint64_t early;	      /* after a restore, ahead of the sender's replay: dropped */
+	uint64_t malformed;   /* in sequence but invalid: seq consumed, not applied */
+	uint64_t tx;	      /* messages sent (or queued) to the VMM */
+	uint64_t tx_queued;   /* of those, messages that had to wait in the queue */
+	uint64_t txq_peak;    /* most messages queued at once */
+	uint64_t tx_batches;  /* Batch datagrams sent (or queued) */
+	uint64_t tx_batched;  /* messages that travelled in them */
+	uint64_t budget_hits; /* drain passes cut short by the per-channel bound */
 	uint64_t rejects[SG_WIRE_NR_ERRS]; /* per enum sg_wire_err */
 };
 
@@ -52,6 +53,10 @@ struct channel {
 	char name[16]; /* "mmio3", "bus": for logs */
 	int fd;
 	uint64_t last_applied; /* highest sequence number applied */
+	/* Restored after a restart: until the sender's replay starts, messages
+	 * it sent before seeing Resume arrive with a gap; they come again in
+	 * the replay, so they are dropped quietly (stats.early). */
+	bool awaiting_replay;
 	struct event *rd_ev;
 	struct event *wr_ev;
 	struct evbuffer *txq;	     /* u16 length, u16 messages, datagram; in order */

@@ -170,9 +170,9 @@ static bool gicd_access(struct gic_core *c, unsigned vcpu, uint64_t seq, const S
 
 	if (m->write) {
 		st = dist_mmio_write(&c->dist, vcpu, offset, m->size, m->data);
-	} else if (core_read_busy(c, vcpu)) {
-		/* The vCPU waits for its parked read: a second one breaks the
-		 * protocol.  Answer it without state rather than lose either. */
+	} else if (core_read_busy(c, vcpu, seq)) {
+		/* The vCPU waits for its parked read: the same one again breaks
+		 * the protocol.  Answer it without state rather than lose either. */
 		c->stats.read_busy++;
 		sg_reject_log("vCPU %u: read while an earlier read is still parked", vcpu);
 		*status = SG__MMIO_REPLY__STATUS__IGNORED;

@@ -44,14 +44,15 @@ struct core_stats {
 	uint64_t cpu_state;
 	uint64_t resync;	 /* Resync received (after a daemon restart) */
 	uint64_t resync_repairs; /* ownership entries they repaired */
-	uint64_t unhandled; /* valid messages this version does not act on */
+	uint64_t unhandled;	 /* valid messages this version does not act on */
 	/* Deferred reads (core_reads.c). */
-	uint64_t reads_deferred;  /* reads parked waiting for owners */
-	uint64_t reads_completed; /* parked reads answered */
-	uint64_t reads_requeried; /* rounds that asked again: an SPI changed owner meanwhile */
-	uint64_t read_busy;	  /* read while the vCPU already had one parked: IGNORED */
-	uint64_t queries;	  /* Query sent */
-	uint64_t query_replies;	  /* QueryReply received */
+	uint64_t reads_deferred;   /* reads parked waiting for owners */
+	uint64_t reads_completed;  /* parked reads answered */
+	uint64_t reads_requeried;  /* rounds that asked again: an SPI changed owner meanwhile */
+	uint64_t read_busy;	   /* read while the vCPU already had one parked: IGNORED */
+	uint64_t reads_superseded; /* parked read dropped for a later one (after a restart) */
+	uint64_t queries;	   /* Query sent */
+	uint64_t query_replies;	   /* QueryReply received */
 	uint64_t
 		query_unmatched; /* QueryReply for no outstanding Query, or from another vCPU/SPI */
 };

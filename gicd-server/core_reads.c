@@ -56,9 +56,28 @@ void core_read_park(struct gic_core *c, unsigned vcpu, uint64_t seq, uint32_t of
 	ask(c, r, ov->need);
 }
 
-bool core_read_busy(const struct gic_core *c, unsigned vcpu)
+/*
+ * A vCPU waits for one reply at a time, so a later read means it no longer
+ * waits for the parked one: after a restart with an fd store, the read it
+ * sent again (its reply from the previous instance still unread when the
+ * Resume came) was answered by that reply after all.  The parked read is
+ * dropped; the answers to its Queries find nothing waiting and are ignored.
+ */
+bool core_read_busy(struct gic_core *c, unsigned vcpu, uint64_t seq)
 {
-	return vcpu < SG_MAX_VCPUS && c->reads.read[vcpu].busy;
+	struct core_read *r;
+
+	if (vcpu >= SG_MAX_VCPUS || !c->reads.read[vcpu].busy)
+		return false;
+	r = &c->reads.read[vcpu];
+	if (seq <= r->seq)
+		return true;
+	sg_debug("vCPU %u: read seq %llu supersedes parked read seq %llu", vcpu,
+		 (unsigned long long)seq, (unsigned long long)r->seq);
+	c->stats.reads_superseded++;
+	r->busy = false;
+	r->waiting = 0;
+	return false;
 }
 
 /*

@@ -48,8 +48,8 @@ struct gic_core;
 void core_read_park(struct gic_core *c, unsigned vcpu, uint64_t seq, uint32_t offset, unsigned size,
 		    const struct dist_overlay *ov);
 
-/* A vCPU that already has a parked read sent another one. */
-bool core_read_busy(const struct gic_core *c, unsigned vcpu);
+/* A vCPU that already has a parked read older than seq sent another one. */
+bool core_read_busy(struct gic_core *c, unsigned vcpu, uint64_t seq);
 
 /* A QueryReply from the bus; completes the read it finishes. */
 void core_read_answer(struct gic_core *c, const Sg__QueryReply *r);

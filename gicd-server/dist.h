@@ -54,6 +54,10 @@ struct dist_spi {
 	uint32_t gen;	    /* gen of the last Deliver/Retract sent for this SPI */
 	uint32_t latch_gen; /* gen of the last message that set or cleared the owner's latch */
 	uint32_t own_gen;   /* gen of the Deliver that started the current ownership */
+	/* gen when this state was restored after a restart (not saved): the
+	 * agents' Resync describes that point, so an SPI messaged since is
+	 * left alone (the message itself re-establishes the owner's view). */
+	uint32_t restored_gen;
 };
 
 /* Rejected or ignored guest accesses per kind, then the delivery traffic. */
@@ -73,6 +77,7 @@ struct dist_stats {
 	uint64_t latch_returned;  /* returned_latch taken back into the distributor */
 	uint64_t latch_merged;	  /* returned_latch older than a later set/clear_latch: dropped */
 	uint64_t bad_vcpu;	  /* CpuState/Deactivated naming no vCPU: ignored */
+	uint64_t resync_skipped;  /* Resync entries about an SPI messaged since the restore */
 };
 
 /* Where the distributor's bus messages (Deliver, Retract) go; set by the core. */
@@ -157,6 +162,8 @@ void dist_spi_deactivated(struct dist *d, unsigned vcpu, uint32_t intid, uint32_
 /* CpuState: whether vcpu can take group 0/1 SPIs routed 1-of-N. */
 void dist_cpu_state(struct dist *d, unsigned vcpu, bool grp0, bool grp1, bool asleep);
 
+/* Restored after a restart: what the coming Resyncs are compared with. */
+void dist_mark_restored(struct dist *d);
 /* A vCPU's Resync after a daemon restart: the SPIs its agent owns.
  * Returns how many entries of the ownership table were repaired. */
 unsigned dist_resync(struct dist *d, unsigned vcpu, Sg__OwnedSpi *const *spis, size_t n);

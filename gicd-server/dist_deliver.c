@@ -201,11 +201,17 @@ void deliver_deactivated(struct dist *d, struct dist_spi *s, unsigned vcpu, uint
 	deliver_sync(d, s, false, false);
 }
 
-bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool claimed,
-		    uint32_t gen, bool line, bool latch)
+bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool claimed, uint32_t gen,
+		    bool line, bool latch)
 {
 	bool ours = s->owned && s->owner == vcpu;
 
+	/* Messaged since the restore: the agent built its Resync before it
+	 * saw that message, which brings its view up to date by itself. */
+	if (s->gen != s->restored_gen) {
+		d->stats.resync_skipped++;
+		return false;
+	}
 	if (claimed && ours) {
 		if (gen == s->gen)
 			return false;
@@ -215,21 +221,25 @@ bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool clai
 		return true;
 	}
 	if (claimed) {
-		/* The agent holds it: the table missed the Deliver. */
+		/* The agent holds it: the table missed the Deliver.  What the
+		 * distributor still holds (a latch, the active state) is handed
+		 * to it, or taken back if it may not have it (routing, enables). */
 		s->owned = true;
 		s->owner = (uint16_t)vcpu;
-		s->gen = gen;
+		if (spi_gen_after(gen, s->gen))
+			s->gen = gen;
 		s->own_gen = gen;
+		s->latch_gen = gen;
 		s->owner_line = line;
 		s->owner_latch = latch;
-		s->latch = false;
-		s->active = false;
+		deliver_sync(d, s, true, false);
 		return true;
 	}
 	if (!ours)
 		return false;
-	/* The table says it is there and the agent says it is not: whatever
-	 * was handed over is gone; start from the distributor's own inputs. */
+	/* The table says it is there and the agent says it is not (its
+	 * Deactivateds were sent before the Resync): whatever was handed over
+	 * is gone; start from the distributor's own inputs. */
 	s->owned = false;
 	s->owner_line = false;
 	s->owner_latch = false;

@@ -386,6 +386,12 @@ uint64_t spi_read_route(const struct dist *d, uint32_t intid)
 	return s ? s->irouter : 0;
 }
 
+void dist_mark_restored(struct dist *d)
+{
+	for (unsigned i = 0; i < d->nr_spis; i++)
+		d->spi[i].restored_gen = d->spi[i].gen;
+}
+
 unsigned dist_resync(struct dist *d, unsigned vcpu, Sg__OwnedSpi *const *spis, size_t n)
 {
 	bool claimed[GIC_MAX_NR_SPIS] = { false };

@@ -18,10 +18,11 @@
  * A VMM can shrink a memfd after we mapped it; touching the lost pages then
  * raises SIGBUS.  guest_ram_read() arms this guard around its copy and the
  * handler jumps back out, so hostile RAM costs -EFAULT, not the daemon.
- * The daemon is single-threaded, so one static guard is enough.
+ * SIGBUS goes to the faulting thread: a guard per thread keeps this right
+ * where the core runs in a multi-threaded VMM (embedded mode).
  */
-static sigjmp_buf bus_guard_env;
-static volatile sig_atomic_t bus_guard_armed;
+static _Thread_local sigjmp_buf bus_guard_env;
+static _Thread_local volatile sig_atomic_t bus_guard_armed;
 static bool bus_guard_installed;
 
 static void bus_guard_handler(int sig)

@@ -72,6 +72,12 @@ static int drop_capabilities(char *why, size_t whylen)
 			return -1;
 		}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	/* Nothing to clear (an unprivileged user, DynamicUser=): capset may
+	 * well be filtered already (SystemCallFilter=~@privileged). */
+	if (syscall(SYS_capget, &hdr, data) == 0 &&
+	    !(data[0].effective | data[0].permitted | data[0].inheritable | data[1].effective |
+	      data[1].permitted | data[1].inheritable))
+		return 0;
 	memset(data, 0, sizeof(data));
 	if (syscall(SYS_capset, &hdr, data) < 0) {
 		snprintf(why, whylen, "clearing capabilities: %s", strerror(errno));

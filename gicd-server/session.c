@@ -67,12 +67,31 @@ static enum seq_verdict apply(struct session *s, struct channel *ch, const Sg__E
 			 (unsigned long long)ch->last_applied);
 		return v;
 	case SEQ_GAP:
+		if (ch->awaiting_replay) {
+			ch->stats.early++;
+			sg_debug("%s: %s seq %llu ahead of the replay (applied up to %llu) dropped",
+				 ch->name, sg_wire_body_name(env->body_case),
+				 (unsigned long long)env->seq,
+				 (unsigned long long)ch->last_applied);
+			return v;
+		}
 		channel_reject(ch, SG_WIRE_SEQ, env->seq, "gap after the last applied message");
 		return v;
 	case SEQ_NEXT: break;
 	}
+	ch->awaiting_replay = false;
 	ch->last_applied = env->seq;
 	ch->stats.applied++;
+	if (env->body_case == SG__ENVELOPE__BODY_RESYNC && env->resync->epoch &&
+	    env->resync->epoch != s->dur.epoch) {
+		/* Sent to an earlier instance and replayed: it describes the
+		 * agent before that instance's restore; the current one follows. */
+		s->stats.resync_stale++;
+		sg_info("vCPU %u's Resync for epoch %llu ignored (epoch %llu now)",
+			env->resync->vcpu, (unsigned long long)env->resync->epoch,
+			(unsigned long long)s->dur.epoch);
+		return v;
+	}
 	core_handle(&s->core, ch->index, env);
 	if (env->body_case == SG__ENVELOPE__BODY_RESYNC)
 		session_on_resync(s, env->resync->vcpu);
@@ -324,8 +343,8 @@ static void on_broken(struct channel *ch, void *arg)
 	mark_gone(s, ch->name);
 }
 
-static void on_retain(struct channel *ch, const unsigned char *dgram, size_t len,
-		      uint64_t last_seq, void *arg)
+static void on_retain(struct channel *ch, const unsigned char *dgram, size_t len, uint64_t last_seq,
+		      void *arg)
 {
 	(void)ch;
 	session_retain(arg, dgram, len, last_seq);
@@ -375,10 +394,9 @@ struct session *session_new(struct event_base *base, const struct session_init *
 	guest_ram_init(init->ram);
 	s->ops = ops;
 	sg_arena_init(&s->arena, s->rxbuf + CHANNEL_ARENA_OFFSET, SG_WIRE_ARENA_SIZE);
-	s->chan_ops = (struct channel_ops){ .readable = on_readable,
-					    .broken = on_broken,
-					    .retain = on_retain,
-					    .arg = s };
+	s->chan_ops = (struct channel_ops){
+		.readable = on_readable, .broken = on_broken, .retain = on_retain, .arg = s
+	};
 	for (unsigned i = 0; i < n; i++)
 		s->chan[i].fd = -1;
 	out.ctx = s;
@@ -386,8 +404,7 @@ struct session *session_new(struct event_base *base, const struct session_init *
 	for (unsigned i = 0; i < n; i++) {
 		enum sg_chan_kind kind = i < shape->nr_vcpus ? SG_CHAN_MMIO : SG_CHAN_BUS;
 
-		if (channel_init(&s->chan[i], base, i, kind, init->chan_fds[i], &s->chan_ops) <
-		    0) {
+		if (channel_init(&s->chan[i], base, i, kind, init->chan_fds[i], &s->chan_ops) < 0) {
 			for (unsigned j = i; j < n; j++)
 				close(init->chan_fds[j]);
 			close(init->state_fd);
@@ -433,13 +450,15 @@ void session_log_stats(const struct session *s, enum sg_log_level level)
 	sg_log(level,
 	       "counters state: epoch %llu, commits %llu (%llu bytes), full snapshots %llu, store "
 	       "errors %llu, retained bus datagrams %u (acked up to %llu, %llu acks), reads "
-	       "served again %llu, resync repairs %llu",
+	       "served again %llu, resync repairs %llu (skipped %llu, stale %llu)",
 	       (unsigned long long)s->dur.epoch, (unsigned long long)s->stats.commits,
 	       (unsigned long long)s->stats.commit_bytes, (unsigned long long)s->stats.snapshots,
 	       (unsigned long long)s->stats.store_errors, s->dur.nr_retained,
 	       (unsigned long long)s->dur.bus_acked, (unsigned long long)s->stats.acks,
 	       (unsigned long long)s->stats.dup_reads,
-	       (unsigned long long)s->core.stats.resync_repairs);
+	       (unsigned long long)s->core.stats.resync_repairs,
+	       (unsigned long long)s->core.dist.stats.resync_skipped,
+	       (unsigned long long)s->stats.resync_stale);
 	sg_log(level,
 	       "counters core: mmio reads %llu, writes %llu (posted %llu), unmapped %llu, "
 	       "ignored %llu, spi_level %llu, unhandled %llu",

@@ -34,7 +34,7 @@ struct session_ops {
 
 /* How often Durable{seq} may go to a channel, and the longest a commit
  * waits in the journal before a full snapshot while the VM is busy. */
-#define SESSION_DURABLE_MS 5
+#define SESSION_DURABLE_MS  5
 #define SESSION_SNAPSHOT_MS 1000
 
 /* A waited-for Mmio taken off its channel and held until the drain finished.
@@ -60,6 +60,7 @@ struct session_stats {
 	uint64_t dup_reads;	    /* reads asked again after a restart, served again */
 	uint64_t acks;		    /* Ack from the agent */
 	uint64_t resync_repairs;    /* Resync that disagreed with the distributor */
+	uint64_t resync_stale;	    /* Resync for an earlier epoch (replayed): ignored */
 };
 
 struct session {
@@ -90,10 +91,10 @@ struct session {
 
 struct session_init {
 	const struct sg_vm_shape *shape;
-	int *chan_fds;		   /* nr_vcpus MMIO channels, then the bus */
-	struct guest_ram *ram;	   /* mapped */
-	int state_fd;		   /* the state store: a memfd or the state file */
-	bool restore;		   /* carry on from the state in state_fd */
+	int *chan_fds;		    /* nr_vcpus MMIO channels, then the bus */
+	struct guest_ram *ram;	    /* mapped */
+	int state_fd;		    /* the state store: a memfd or the state file */
+	bool restore;		    /* carry on from the state in state_fd */
 	const unsigned char *hello; /* a first attach: its Hello, packed */
 	size_t hello_len;
 };

@@ -104,7 +104,8 @@ void session_commit(struct session *s)
 	if (n > 0) {
 		rc = state_store_append(&s->store, rec, (size_t)n);
 		free(rec);
-		if (rc == -ENOSPC || state_store_journal_used(&s->store) > STATE_STORE_JOURNAL_SIZE / 2)
+		if (rc == -ENOSPC ||
+		    state_store_journal_used(&s->store) > STATE_STORE_JOURNAL_SIZE / 2)
 			rc = write_snapshot(s); /* the delta is part of it */
 		if (rc < 0) {
 			/* Nothing better to do than go on: losing durability
@@ -215,7 +216,7 @@ static int peek_identity(void *ctx, const void *data, size_t len)
 
 int session_peek_state(int state_fd, Sg__Hello **hello, uint64_t *epoch, unsigned char *token)
 {
-	struct peek p = {hello, epoch, token};
+	struct peek p = { hello, epoch, token };
 	struct state_store st;
 	int rc;
 
@@ -262,6 +263,7 @@ static int restore(struct session *s)
 	snapshot_finish(&s->dur);
 	for (unsigned i = 0; i < s->nr_chans; i++) {
 		s->chan[i].last_applied = s->dur.last_applied[i];
+		s->chan[i].awaiting_replay = true;
 		s->durable_sent[i] = s->dur.last_applied[i];
 	}
 	bus(s)->out_seq = s->dur.bus_out_seq;
@@ -269,10 +271,12 @@ static int restore(struct session *s)
 	rc = write_snapshot(s);
 	if (rc < 0)
 		return rc;
-	/* What the agents must know before anything else: replay from here. */
-	send_resume(s);
+	/* First what the agent had not acknowledged, so that it has applied
+	 * all of it when Resume makes it build its Resync; then Resume. */
 	for (unsigned i = 0; i < s->dur.nr_retained; i++)
 		channel_send_raw(bus(s), s->dur.retained[i].data, s->dur.retained[i].len, 1);
+	dist_mark_restored(&s->core.dist);
+	send_resume(s);
 	s->resync_wait = s->shape.nr_vcpus;
 	for (unsigned i = 0; i < s->shape.nr_vcpus; i++)
 		s->resync_pending[i] = true;

@@ -14,6 +14,9 @@
  *     releasing it, the destination's.)
  *   - No vCPU lock is held while calling a VMM kick function, sending on a
  *     channel or waiting for the daemon.
+ *   - Embedded mode (embedded.c): the host's lock comes after bus.tx_lock
+ *     and is never taken with a vCPU lock held; the host holds it while it
+ *     calls nothing of the agent's.
  *   - The cpuif model and the MMIO channel belong to the vCPU's thread and
  *     take no lock.
  */
@@ -26,10 +29,11 @@
 #include <stdint.h>
 
 #include "ap_list.h"
-#include "replay_log.h"
+#include "embedded_ops.h"
 #include "gic_regs.h"
 #include "lpi.h"
 #include "mmio_chan.h"
+#include "replay_log.h"
 #include "splitgic/agent.h"
 #include "splitgic/attach.h"
 #include "splitgic/cpuif.h"
@@ -175,6 +179,26 @@ struct sg_aff_entry {
 	unsigned idx;
 };
 
+/*
+ * How the agent reaches the distributor and ITS, chosen when attaching:
+ * gicd-server's channels (bus.c, the default) or an in-process host
+ * (embedded.c, docs/embedded.md).  Set before any vCPU runs, then only
+ * read, without a lock.
+ */
+struct sg_xport {
+	/* vCPU thread: a read or waited write, a posted write, a vCPU's
+	 * GITS_TRANSLATER write.  0 or a negative errno. */
+	int (*mmio_call)(struct sg_vcpu *v, uint64_t addr, unsigned size, bool write,
+			 uint64_t *data);
+	int (*mmio_post)(struct sg_vcpu *v, uint64_t addr, unsigned size, uint64_t data);
+	int (*mmio_msi)(struct sg_vcpu *v, uint32_t its, uint32_t device_id, uint32_t event_id);
+	/* One message (or a Batch) for the distributor on the bus; tx_lock held. */
+	int (*bus_send_locked)(struct sg_vm *vm, Sg__Envelope *env);
+};
+
+extern const struct sg_xport sg_xport_channels;
+extern const struct sg_xport sg_xport_embedded;
+
 /* The interrupt bus to gicd-server (bus.c). */
 struct sg_bus {
 	int fd;	     /* VMM end of the bus socketpair, -1 when detached */
@@ -189,11 +213,15 @@ struct sg_bus {
 	 * made durable yet, and senders waiting for room in it. */
 	struct replay_log log;
 	pthread_cond_t log_room;
+	/* Re-attached, the daemon's Resume not seen yet: numbered messages go
+	 * to the log only (the replay sends them after what the daemon lacks,
+	 * so it never sees a gap). */
+	bool await_resume;
 	/* Bus thread only: numbered daemon messages received / acknowledged. */
 	uint64_t rx_seq;
 	uint64_t rx_acked;
 	pthread_t thread_id;
-	unsigned char *rx;	  /* SG_WIRE_MAX + 1 */
+	unsigned char *rx; /* SG_WIRE_MAX + 1 */
 	unsigned char *arena_buf;
 	struct sg_attachment *att; /* when attached by sg_vm_connect() */
 	char *control_path;	   /* to re-attach to a restarted daemon */
@@ -202,10 +230,14 @@ struct sg_bus {
 	Sg__Envelope *msi_env;
 	Sg__Msi *msi;
 	Sg__Envelope **msi_ptr;
+	/* Embedded mode (embedded.c): the in-process host, else NULL. */
+	const struct sg_embedded_ops *emb_ops;
+	void *emb_host;
 	_Atomic uint64_t stats[SG_VM_NR_STATS];
 };
 
 struct sg_vm {
+	const struct sg_xport *xport;
 	struct sg_vm_shape shape;
 	bool has_its;
 	unsigned nr_ram;
@@ -273,6 +305,13 @@ void sg_bus_wake(struct sg_vm *vm);
 void sg_bus_cpu_state_locked(struct sg_vcpu *v);
 int sg_bus_init(struct sg_vm *vm);
 void sg_bus_fini(struct sg_vm *vm);
+/* Bus thread: applies the distributor's messages msgs[0..n-1] in order
+ * (validated); sends what the vCPUs queued in their outboxes. */
+void sg_bus_dispatch(struct sg_vm *vm, Sg__Envelope *const *msgs, size_t n);
+void sg_bus_drain_outboxes(struct sg_vm *vm);
+
+/* embedded.c: after the bus thread stopped, unbinds the host. */
+void sg_embedded_detach(struct sg_vm *vm);
 #define VM_STAT_INC(vm, idx)                                                                       \
 	atomic_fetch_add_explicit(&(vm)->bus.stats[idx], 1, memory_order_relaxed)
 

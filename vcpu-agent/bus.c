@@ -10,6 +10,8 @@
  * so the numbers follow the socket order.  The vCPU threads never
  * take tx_lock on their entry/exit path: sync queues Deactivated and
  * CpuState in the vCPU's outbox (its own lock) and the bus thread sends.
+ * In embedded mode "sending" calls the in-process host, whose lock thus
+ * comes after tx_lock (embedded.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -84,8 +86,8 @@ void sg_bus_cpu_state_locked(struct sg_vcpu *v)
 /* How long a sender waits for room in the replay log before it reports a
  * daemon that stopped making anything durable, and gives up. */
 #define LOG_WAIT_REPORT_S 1
-#define LOG_WAIT_LIMIT_S 30
-#define BUS_LOG_SIZE (16u << 20)
+#define LOG_WAIT_LIMIT_S  30
+#define BUS_LOG_SIZE	  (16u << 20)
 
 /* Waits for room in the log (the daemon's Durable trims it).  tx_lock held.
  * The bus thread itself never waits: it is the one that reads Durable. */
@@ -122,7 +124,7 @@ static int wait_log_room(struct sg_vm *vm, const void *dgram, size_t len, uint64
  * (hangup) does not fail the send: the message is kept and sent again
  * after the restart.  tx_lock held.
  */
-static int send_locked(struct sg_vm *vm, Sg__Envelope *env)
+static int chan_send_locked(struct sg_vm *vm, Sg__Envelope *env)
 {
 	unsigned char buf[SG_WIRE_MAX];
 	uint64_t first = vm->bus.tx_seq + 1, n = 1;
@@ -144,6 +146,8 @@ static int send_locked(struct sg_vm *vm, Sg__Envelope *env)
 	wait_log_room(vm, buf, (size_t)len, first, first + n - 1);
 	vm->bus.tx_seq += n;
 	VM_STAT_INC(vm, SG_VM_BUS_TX);
+	if (vm->bus.await_resume)
+		return 0; /* in the log: on_resume() sends it in order */
 	rc = vm->bus.fd < 0 ? -ENOTCONN : sg_wire_send_raw(vm->bus.fd, buf, (size_t)len, NULL, 0);
 	if (rc == -EPIPE || rc == -ECONNRESET || rc == -ENOTCONN)
 		return 0; /* kept: the replay after the restart delivers it */
@@ -155,10 +159,34 @@ static int send_one(struct sg_vm *vm, Sg__Envelope *env)
 	int rc;
 
 	pthread_mutex_lock(&vm->bus.tx_lock);
-	rc = send_locked(vm, env);
+	rc = vm->xport->bus_send_locked(vm, env);
 	pthread_mutex_unlock(&vm->bus.tx_lock);
 	return rc;
 }
+
+/* The split transport: gicd-server's MMIO channels and bus. */
+static int chan_mmio_call(struct sg_vcpu *v, uint64_t addr, unsigned size, bool write,
+			  uint64_t *data)
+{
+	return mmio_chan_call(&v->chan, addr, size, write, data);
+}
+
+static int chan_mmio_post(struct sg_vcpu *v, uint64_t addr, unsigned size, uint64_t data)
+{
+	return mmio_chan_post(&v->chan, addr, size, data);
+}
+
+static int chan_mmio_msi(struct sg_vcpu *v, uint32_t its, uint32_t device_id, uint32_t event_id)
+{
+	return mmio_chan_msi(&v->chan, its, device_id, event_id);
+}
+
+const struct sg_xport sg_xport_channels = {
+	.mmio_call = chan_mmio_call,
+	.mmio_post = chan_mmio_post,
+	.mmio_msi = chan_mmio_msi,
+	.bus_send_locked = chan_send_locked,
+};
 
 /* Ack and the like: not numbered, not kept. */
 static void send_unnumbered(struct sg_vm *vm, Sg__Envelope *env)
@@ -222,11 +250,58 @@ static void rec_to_msg(unsigned vcpu, const struct bus_rec *r, struct rec_msg *m
 	}
 }
 
-/* The bus thread: sends every outbox's records, a batch per vCPU turn. */
-static void drain_outboxes(struct sg_vm *vm)
+/* Sends one vCPU's records in order, a batch per SG_WIRE_MAX_BATCH. */
+static int send_recs(struct sg_vm *vm, unsigned vcpu, const struct bus_rec *recs, unsigned n)
 {
 	static __thread struct rec_msg msgs[SG_WIRE_MAX_BATCH];
 	static __thread Sg__Envelope *ptrs[SG_WIRE_MAX_BATCH];
+
+	while (n) {
+		unsigned k = n < SG_WIRE_MAX_BATCH ? n : SG_WIRE_MAX_BATCH;
+		Sg__Batch batch = SG__BATCH__INIT;
+		Sg__Envelope env;
+		int rc;
+
+		for (unsigned j = 0; j < k; j++) {
+			rec_to_msg(vcpu, &recs[j], &msgs[j]);
+			ptrs[j] = &msgs[j].env;
+			if (recs[j].kind == BUS_REC_DEACTIVATED)
+				VM_STAT_INC(vm, SG_VM_SPI_DEACTIVATED);
+		}
+		if (k == 1) {
+			rc = send_one(vm, ptrs[0]);
+		} else {
+			batch.n_msgs = k;
+			batch.msgs = ptrs;
+			sg_envelope_init(&env);
+			env.body_case = SG__ENVELOPE__BODY_BATCH;
+			env.batch = &batch;
+			rc = send_one(vm, &env);
+		}
+		if (rc < 0)
+			return rc;
+		recs += k;
+		n -= k;
+	}
+	return 0;
+}
+
+/* Takes up to max of a vCPU's records, oldest first.  v->lock held. */
+static unsigned take_recs_locked(struct sg_vcpu *v, struct bus_rec *recs, unsigned max)
+{
+	unsigned n = 0;
+
+	while (v->outbox.count && n < max) {
+		recs[n++] = v->outbox.rec[v->outbox.head];
+		v->outbox.head = (v->outbox.head + 1) % v->outbox.cap;
+		v->outbox.count--;
+	}
+	return n;
+}
+
+/* The bus thread: sends every outbox's records, a batch per vCPU turn. */
+void sg_bus_drain_outboxes(struct sg_vm *vm)
+{
 	struct bus_rec recs[SG_WIRE_MAX_BATCH];
 
 	atomic_store(&vm->bus.wake_pending, false);
@@ -234,36 +309,15 @@ static void drain_outboxes(struct sg_vm *vm)
 		struct sg_vcpu *v = &vm->vcpus[i];
 
 		for (;;) {
-			unsigned n = 0;
-			Sg__Batch batch = SG__BATCH__INIT;
-			Sg__Envelope env;
+			unsigned n;
 			int rc;
 
 			pthread_mutex_lock(&v->lock);
-			while (v->outbox.count && n < SG_WIRE_MAX_BATCH) {
-				recs[n++] = v->outbox.rec[v->outbox.head];
-				v->outbox.head = (v->outbox.head + 1) % v->outbox.cap;
-				v->outbox.count--;
-			}
+			n = take_recs_locked(v, recs, SG_WIRE_MAX_BATCH);
 			pthread_mutex_unlock(&v->lock);
 			if (!n)
 				break;
-			for (unsigned k = 0; k < n; k++) {
-				rec_to_msg(i, &recs[k], &msgs[k]);
-				ptrs[k] = &msgs[k].env;
-				if (recs[k].kind == BUS_REC_DEACTIVATED)
-					VM_STAT_INC(vm, SG_VM_SPI_DEACTIVATED);
-			}
-			if (n == 1) {
-				rc = send_one(vm, ptrs[0]);
-			} else {
-				batch.n_msgs = n;
-				batch.msgs = ptrs;
-				sg_envelope_init(&env);
-				env.body_case = SG__ENVELOPE__BODY_BATCH;
-				env.batch = &batch;
-				rc = send_one(vm, &env);
-			}
+			rc = send_recs(vm, i, recs, n);
 			if (rc < 0) {
 				sg_err("vcpu-agent: sending on the bus: %s", strerror(-rc));
 				return;
@@ -334,21 +388,31 @@ static int replay_send(void *ctx, const void *dgram, size_t len)
 	return rc == -EPIPE || rc == -ECONNRESET ? rc : 0;
 }
 
-/* After a restart: every SPI each vCPU owns, for the daemon to check. */
-static void send_resync(struct sg_vm *vm, unsigned idx)
+/*
+ * After a restart: every SPI a vCPU owns, for the daemon to check.  Taken
+ * under the vCPU's lock together with what its outbox holds, which goes
+ * first: the Resync then says exactly what the daemon has seen once it
+ * applied those (a Deactivated still queued would otherwise make the daemon
+ * "repair" an SPI whose hand-back is on its way, and lose its latch).
+ */
+static void send_resync(struct sg_vm *vm, unsigned idx, uint64_t epoch)
 {
 	struct sg_vcpu *v = &vm->vcpus[idx];
 	Sg__OwnedSpi *own = calloc(vm->shape.nr_spis, sizeof(*own));
 	Sg__OwnedSpi **ptrs = calloc(vm->shape.nr_spis, sizeof(*ptrs));
+	struct bus_rec *recs = calloc(v->outbox.cap, sizeof(*recs));
 	Sg__Resync r = SG__RESYNC__INIT;
 	Sg__Envelope env;
+	unsigned nrecs;
 	size_t n = 0;
+	int rc;
 
-	if (!own || !ptrs) {
+	if (!own || !ptrs || !recs) {
 		sg_err("vcpu-agent: out of memory building vCPU %u's Resync", idx);
 		goto out;
 	}
 	pthread_mutex_lock(&v->lock);
+	nrecs = take_recs_locked(v, recs, v->outbox.cap);
 	for (unsigned i = 0; i < vm->shape.nr_spis; i++) {
 		const struct sg_irq *irq = &v->spis[i];
 
@@ -365,7 +429,11 @@ static void send_resync(struct sg_vm *vm, unsigned idx)
 		n++;
 	}
 	pthread_mutex_unlock(&v->lock);
+	rc = send_recs(vm, idx, recs, nrecs);
+	if (rc < 0)
+		sg_err("vcpu-agent: sending on the bus: %s", strerror(-rc));
 	r.vcpu = idx;
+	r.epoch = epoch;
 	r.n_spis = n;
 	r.spis = ptrs;
 	sg_envelope_init(&env);
@@ -376,12 +444,15 @@ static void send_resync(struct sg_vm *vm, unsigned idx)
 out:
 	free(own);
 	free(ptrs);
+	free(recs);
 }
 
 /*
  * The daemon restarted and says how far it got on every channel: send again
- * what it has not applied, then tell it what each vCPU owns (it serves no
- * read before that, so the replayed posted writes are in first).
+ * what it has not applied (including what was logged while awaiting this),
+ * then tell it what each vCPU owns (it serves no read before that, so the
+ * replayed posted writes are in first).  The daemon sends its own
+ * unacknowledged messages before Resume, so they are applied here already.
  */
 static void on_resume(struct sg_vm *vm, const Sg__Resume *r)
 {
@@ -397,9 +468,10 @@ static void on_resume(struct sg_vm *vm, const Sg__Resume *r)
 			mmio_chan_resume(&vm->vcpus[i].chan, r->channel_applied[i]);
 	pthread_mutex_lock(&vm->bus.tx_lock);
 	replay_log_replay(&vm->bus.log, applied, replay_send, vm);
+	vm->bus.await_resume = false;
 	pthread_mutex_unlock(&vm->bus.tx_lock);
 	for (unsigned i = 0; i < n; i++)
-		send_resync(vm, i);
+		send_resync(vm, i, r->epoch);
 }
 
 static bool is_lpi_deliver(const Sg__Envelope *env)
@@ -410,22 +482,22 @@ static bool is_lpi_deliver(const Sg__Envelope *env)
 
 static void dispatch(struct sg_vm *vm, Sg__Envelope *env);
 
-/* A Batch in order; each run of LPI Delivers is applied with one lock and
+/* Messages in order; each run of LPI Delivers is applied with one lock and
  * one kick per target vCPU (lpi.c). */
-static void dispatch_batch(struct sg_vm *vm, const Sg__Batch *b)
+void sg_bus_dispatch(struct sg_vm *vm, Sg__Envelope *const *msgs, size_t n)
 {
 	size_t i = 0;
 
-	while (i < b->n_msgs) {
+	while (i < n) {
 		size_t j = i;
 
-		while (j < b->n_msgs && is_lpi_deliver(b->msgs[j]))
+		while (j < n && is_lpi_deliver(msgs[j]))
 			j++;
 		if (j > i) {
-			sg_lpi_deliver_many(vm, b->msgs + i, j - i);
+			sg_lpi_deliver_many(vm, msgs + i, j - i);
 			i = j;
 		} else {
-			dispatch(vm, b->msgs[i++]);
+			dispatch(vm, msgs[i++]);
 		}
 	}
 }
@@ -457,7 +529,9 @@ static void dispatch(struct sg_vm *vm, Sg__Envelope *env)
 	case SG__ENVELOPE__BODY_MOV_ALL:
 		sg_lpi_movall(vm, env->mov_all->vcpu, env->mov_all->to_vcpu);
 		break;
-	case SG__ENVELOPE__BODY_BATCH: dispatch_batch(vm, env->batch); break;
+	case SG__ENVELOPE__BODY_BATCH:
+		sg_bus_dispatch(vm, env->batch->msgs, env->batch->n_msgs);
+		break;
 	case SG__ENVELOPE__BODY_DURABLE: on_durable(vm, env->durable->seq); break;
 	case SG__ENVELOPE__BODY_RESUME: on_resume(vm, env->resume); break;
 	default:
@@ -482,8 +556,8 @@ static bool receive(struct sg_vm *vm)
 
 		if (n == -EAGAIN)
 			return true;
-		if (n == 0) {
-			sg_err("vcpu-agent: gicd-server hung up the interrupt bus");
+		if (n == 0 || n == -ECONNRESET) {
+			sg_notice("vcpu-agent: gicd-server hung up the interrupt bus");
 			return false;
 		}
 		if (n < 0) {
@@ -508,13 +582,13 @@ static bool receive(struct sg_vm *vm)
 		dispatch(vm, env);
 		/* What the datagram made the vCPUs answer leaves before the next
 		 * one can fill their outboxes. */
-		drain_outboxes(vm);
+		sg_bus_drain_outboxes(vm);
 	}
 	return true;
 }
 
 /* How long the bus thread keeps trying to re-attach to a restarted daemon. */
-#define REATTACH_LIMIT_S 60
+#define REATTACH_LIMIT_S  60
 #define REATTACH_RETRY_MS 20
 
 /*
@@ -533,7 +607,7 @@ static bool reattach(struct sg_vm *vm)
 	for (unsigned i = 0; i < vm->nr_ram; i++)
 		ram[i] = (struct sg_ram_desc){ vm->ram[i].gpa, vm->ram[i].size, vm->ram[i].fd,
 					       vm->ram[i].fd_offset };
-	sg_warn("vcpu-agent: gicd-server hung up: re-attaching to %s", vm->bus.control_path);
+	sg_notice("vcpu-agent: gicd-server hung up: re-attaching to %s", vm->bus.control_path);
 	for (;;) {
 		if (atomic_load(&vm->bus.stop))
 			return false;
@@ -556,6 +630,7 @@ static bool reattach(struct sg_vm *vm)
 	pthread_mutex_lock(&vm->bus.tx_lock);
 	if (dup3(next.bus_fd, vm->bus.fd, O_CLOEXEC) < 0)
 		sg_err("vcpu-agent: cannot take the new bus: %s", strerror(errno));
+	vm->bus.await_resume = true;
 	pthread_mutex_unlock(&vm->bus.tx_lock);
 	old->epoch = next.epoch;
 	sg_attachment_close(&next);
@@ -585,7 +660,7 @@ static void *bus_thread(void *arg)
 			break;
 		if ((p[0].revents & (POLLIN | POLLHUP | POLLERR)) && !receive(vm) && !reattach(vm))
 			break;
-		drain_outboxes(vm);
+		sg_bus_drain_outboxes(vm);
 		send_ack(vm);
 	}
 	return NULL;
@@ -598,6 +673,7 @@ int sg_bus_init(struct sg_vm *vm)
 	/* A Batch can ask every vCPU for as many replies as it has messages. */
 	unsigned cap = 2 * vm->shape.nr_spis + SG_WIRE_MAX_BATCH + 64;
 
+	vm->xport = &sg_xport_channels;
 	vm->bus.fd = -1;
 	vm->bus.wake_fd = -1;
 	pthread_mutex_init(&vm->bus.tx_lock, NULL);
@@ -658,7 +734,7 @@ int sg_vm_connect(struct sg_vm *vm, const char *control_socket, const char *vm_n
 	struct sg_attachment *att;
 	int rc;
 
-	if (vm->bus.att)
+	if (vm->bus.att || vm->bus.emb_ops)
 		return -EISCONN;
 	att = calloc(1, sizeof(*att));
 	if (!att)
@@ -732,6 +808,8 @@ void sg_vm_disconnect(struct sg_vm *vm)
 		free(vm->bus.att);
 		vm->bus.att = NULL;
 	}
+	if (vm->bus.emb_ops)
+		sg_embedded_detach(vm);
 	if (vm->bus.wake_fd >= 0) {
 		close(vm->bus.wake_fd);
 		vm->bus.wake_fd = -1;
@@ -819,13 +897,13 @@ static int send_msi_batch_locked(struct sg_vm *vm, uint32_t its, uint32_t device
 		vm->bus.msi_ptr[i] = &vm->bus.msi_env[i];
 	}
 	if (n == 1)
-		return send_locked(vm, &vm->bus.msi_env[0]);
+		return vm->xport->bus_send_locked(vm, &vm->bus.msi_env[0]);
 	batch.n_msgs = n;
 	batch.msgs = vm->bus.msi_ptr;
 	sg_envelope_init(&env);
 	env.body_case = SG__ENVELOPE__BODY_BATCH;
 	env.batch = &batch;
-	return send_locked(vm, &env);
+	return vm->xport->bus_send_locked(vm, &env);
 }
 
 int sg_vm_signal_msis(struct sg_vm *vm, uint32_t its, uint32_t device_id, const uint32_t *events,

@@ -2,7 +2,8 @@
 /*
  * Routing of trapped guest accesses: redistributor frames are served here
  * (redist.c), GICD and ITS frames go to gicd-server on the vCPU's MMIO
- * channel, posted or waited for as common/access_policy.c says.
+ * channel (or to the embedded host, vm->xport), posted or waited for as
+ * common/access_policy.c says.
  *
  * Takes no lock itself (redist.c takes the target vCPU's); the channel
  * belongs to the calling vCPU thread.
@@ -64,7 +65,7 @@ enum sg_mmio_result sg_vcpu_mmio(struct sg_vcpu *v, uint64_t addr, unsigned size
 				 data);
 		return SG_MMIO_DONE;
 	case SG_ACCESS_WAIT:
-		rc = mmio_chan_call(&v->chan, addr, size, write, data);
+		rc = v->vm->xport->mmio_call(v, addr, size, write, data);
 		if (rc < 0)
 			return chan_error(v, addr, write, rc, data);
 		STAT_INC(v, SG_STAT_MMIO_WAITED);
@@ -72,7 +73,7 @@ enum sg_mmio_result sg_vcpu_mmio(struct sg_vcpu *v, uint64_t addr, unsigned size
 			*data &= size_mask(size);
 		return SG_MMIO_DONE;
 	case SG_ACCESS_POSTED:
-		rc = mmio_chan_post(&v->chan, addr, size, *data);
+		rc = v->vm->xport->mmio_post(v, addr, size, *data);
 		if (rc < 0)
 			return chan_error(v, addr, write, rc, data);
 		STAT_INC(v, SG_STAT_MMIO_POSTED);
@@ -85,7 +86,7 @@ enum sg_mmio_result sg_vcpu_mmio(struct sg_vcpu *v, uint64_t addr, unsigned size
 			STAT_INC(v, SG_STAT_MMIO_REJECTED);
 			return SG_MMIO_DONE;
 		}
-		rc = mmio_chan_msi(&v->chan, hit.index, 0, (uint32_t)*data);
+		rc = v->vm->xport->mmio_msi(v, hit.index, 0, (uint32_t)*data);
 		if (rc < 0)
 			return chan_error(v, addr, write, rc, data);
 		STAT_INC(v, SG_STAT_MMIO_MSI);

@@ -132,7 +132,7 @@ static int send_env(struct mmio_chan *ch, Sg__Envelope *env, bool wait)
 		memcpy(ch->wait_dgram, buf, (size_t)len);
 		ch->wait_len = (size_t)len;
 	}
-	rc = sg_wire_send_raw(ch->fd, buf, (size_t)len, NULL, 0);
+	rc = ch->await_resume ? 0 : sg_wire_send_raw(ch->fd, buf, (size_t)len, NULL, 0);
 	pthread_mutex_unlock(&ch->lock);
 	if ((rc == -EPIPE || rc == -ECONNRESET) && ch->reattached)
 		rc = 0; /* kept: the replay after the restart delivers it */
@@ -156,6 +156,7 @@ void mmio_chan_resume(struct mmio_chan *ch, uint64_t applied)
 		if (ch->waiting_seq && ch->waiting_seq <= applied)
 			sg_wire_send_raw(ch->fd, ch->wait_dgram, ch->wait_len, NULL, 0);
 	}
+	ch->await_resume = false;
 	pthread_mutex_unlock(&ch->lock);
 }
 
@@ -168,6 +169,7 @@ int mmio_chan_swap_fd(struct mmio_chan *ch, int fd)
 	 * or recv() on it never sees a closed or reused number. */
 	if (dup3(fd, ch->fd, O_CLOEXEC) < 0)
 		rc = -errno;
+	ch->await_resume = true;
 	ch->generation++;
 	pthread_cond_broadcast(&ch->changed);
 	pthread_mutex_unlock(&ch->lock);
@@ -324,8 +326,7 @@ static int spin_for_reply(struct mmio_chan *ch, uint64_t seq, uint64_t *val)
 	return 0;
 }
 
-static int wait_reply(struct mmio_chan *ch, uint64_t seq, bool write, uint64_t addr,
-		      uint64_t *val)
+static int wait_reply(struct mmio_chan *ch, uint64_t seq, bool write, uint64_t addr, uint64_t *val)
 {
 	int waited_ms = 0, rc;
 

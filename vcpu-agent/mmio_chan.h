@@ -30,11 +30,14 @@ struct mmio_chan {
 	 * replay or swap the fd after a daemon restart; never held while
 	 * waiting for the daemon. */
 	pthread_mutex_t lock;
-	pthread_cond_t changed;	     /* a new fd after a re-attach */
-	unsigned generation;	     /* counts fd swaps */
-	bool reattached;	     /* a bus thread re-attaches after a hangup */
-	struct replay_log log;	     /* sent, not yet durable */
-	uint64_t waiting_seq;	     /* the request the vCPU waits for, 0 if none */
+	pthread_cond_t changed; /* a new fd after a re-attach */
+	unsigned generation;	/* counts fd swaps */
+	bool reattached;	/* a bus thread re-attaches after a hangup */
+	/* New socket, the daemon's Resume not seen yet: sends go to the log
+	 * only, and the replay sends them in order after what it lacks. */
+	bool await_resume;
+	struct replay_log log;	       /* sent, not yet durable */
+	uint64_t waiting_seq;	       /* the request the vCPU waits for, 0 if none */
 	unsigned char wait_dgram[128]; /* ... as sent, to send again */
 	size_t wait_len;
 	int fd; /* VMM end of the socketpair; -1 when detached */

@@ -28,6 +28,8 @@ struct harness_daemon {
 	int stored_fd[HARNESS_MAX_STORED];
 	char stored_name[HARNESS_MAX_STORED][16];
 	unsigned starts; /* instances started in this directory */
+	/* The binary the next (re)start runs; empty: $GICD_SERVER. */
+	char server[256];
 };
 
 /*
@@ -64,6 +66,13 @@ void harness_daemon_start_managed(struct harness_daemon *d, const char *const *e
  * 128+signal).  In managed mode the new instance gets the stored fds.
  */
 int harness_daemon_restart(struct harness_daemon *d, int sig, const char *const *extra_args);
+
+/*
+ * The binary later harness_daemon_restart() calls execute instead of
+ * $GICD_SERVER (an upgrade: another file, same arguments).  Call after a
+ * start, which resets it.
+ */
+void harness_daemon_set_server(struct harness_daemon *d, const char *path);
 
 /* Sends SIGTERM and waits; returns the exit code, or 128+signal if killed.
  * Removes the temp dir. */

@@ -2,6 +2,9 @@
 /* The LPI test fixture (lpi_fixture.h). */
 #include "lpi_fixture.h"
 
+#include "embedded.h"
+#include "splitgic/embedded.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -13,6 +16,7 @@ void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon)
 {
 	struct sg_vm_shape s;
 	struct sg_vm_config cfg = { 0 };
+	const char *emb = getenv("FX_EMBEDDED");
 	char err[256] = "";
 	void *p;
 
@@ -35,7 +39,14 @@ void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon)
 	};
 	cfg.lpi_pool = lpi_pool;
 	ck_assert_int_eq(sg_vm_create(&cfg, &fx.vm), 0);
-	if (with_daemon) {
+	if (with_daemon && emb && emb[0] && strcmp(emb, "0") != 0) {
+		struct gicd_embedded_ram r = { .gpa = RAM_GPA, .size = RAM_SIZE, .fd = fx.memfd };
+
+		fx.daemon = false;
+		ck_assert_msg(gicd_embedded_create(&s, &r, 1, &fx.emb, err, sizeof(err)) == 0, "%s",
+			      err);
+		ck_assert_int_eq(sg_vm_attach_embedded(fx.vm, gicd_embedded_ops(), fx.emb), 0);
+	} else if (with_daemon) {
 		harness_daemon_start(&fx.d, NULL);
 		ck_assert_msg(sg_vm_connect(fx.vm, fx.d.control_path, "test", err, sizeof(err)) ==
 				      0,
@@ -52,6 +63,7 @@ void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon)
 void fx_teardown(void)
 {
 	sg_vm_destroy(fx.vm);
+	gicd_embedded_destroy(fx.emb);
 	if (fx.daemon)
 		ck_assert_int_eq(harness_daemon_stop(&fx.d), 0);
 	munmap(fx.ram, RAM_SIZE);

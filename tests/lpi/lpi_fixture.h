@@ -34,9 +34,12 @@
 #define LPI(n)	     (GIC_LPI_BASE + (n))
 #define PRIO_DEFAULT 0xA0u /* Linux's LPI priority */
 
+struct gicd_embedded;
+
 struct lpi_fx {
 	struct harness_daemon d;
 	bool daemon;
+	struct gicd_embedded *emb; /* FX_EMBEDDED: the daemon's core in this process */
 	struct sg_vm *vm;
 	unsigned nr_vcpus;
 	int memfd;
@@ -49,8 +52,10 @@ extern struct lpi_fx fx;
 /*
  * A VM with nr_vcpus vCPUs (MPIDR Aff0 = index), 4 LRs, 64 SPIs, one ITS,
  * lpi_pool entries (0: default) and the RAM above; with_daemon: started and
- * attached to a gicd-server (else the agent alone: GICR only).  Every vCPU's
- * interface is enabled for Group 1 with PMR 0xF8.
+ * attached to a gicd-server (else the agent alone: GICR only), or with
+ * FX_EMBEDDED=1 in the environment the same core in this process (embedded
+ * mode, docs/embedded.md).  Every vCPU's interface is enabled for Group 1
+ * with PMR 0xF8.
  */
 void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon);
 void fx_teardown(void);

@@ -23,18 +23,18 @@ static const char *args[3];
 
 static void gicd_write(unsigned vcpu, uint32_t off, unsigned size, uint64_t val)
 {
-	ck_assert_int_eq(sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, true,
-				      &val),
-			 SG_MMIO_DONE);
+	ck_assert_int_eq(
+		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, true, &val),
+		SG_MMIO_DONE);
 }
 
 static uint64_t gicd_read(unsigned vcpu, uint32_t off, unsigned size)
 {
 	uint64_t val = 0;
 
-	ck_assert_int_eq(sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, false,
-				      &val),
-			 SG_MMIO_DONE);
+	ck_assert_int_eq(
+		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, false, &val),
+		SG_MMIO_DONE);
 	return val;
 }
 

@@ -11,7 +11,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "embedded.h"
 #include "harness.h"
+#include "splitgic/embedded.h"
 
 /* How long an idle vCPU thread blocks in sg_vcpu_wait() before re-checking
  * its stop flag and requests (both also kick it, so this is only a bound). */
@@ -49,6 +51,7 @@ struct fx_vcpu {
 
 static struct {
 	struct harness_daemon d;
+	struct gicd_embedded *emb; /* FX_EMBEDDED: instead of the daemon */
 	struct sg_vm *vm;
 	unsigned nr_vcpus;
 	unsigned nr_spis;
@@ -385,8 +388,11 @@ void fx_setup(unsigned nr_vcpus, unsigned nr_spis)
 	 * run); FX_DAEMON_LOG=debug for investigations, with HARNESS_SHOW_LOG=1. */
 	const char *level = getenv("FX_DAEMON_LOG");
 	const char *const args[] = { "--log-level", level && level[0] ? level : "notice", NULL };
+	const char *emb = getenv("FX_EMBEDDED");
+	bool embedded = emb && emb[0] && strcmp(emb, "0") != 0;
 
-	harness_daemon_start(&fx.d, args);
+	if (!embedded)
+		harness_daemon_start(&fx.d, args);
 	harness_shape(&s, nr_vcpus, nr_spis, 0);
 	cfg.nr_vcpus = s.nr_vcpus;
 	cfg.mpidr = s.mpidr;
@@ -394,8 +400,16 @@ void fx_setup(unsigned nr_vcpus, unsigned nr_spis)
 	cfg.nr_spis = s.nr_spis;
 	cfg.map = s.map;
 	ck_assert_int_eq(sg_vm_create(&cfg, &fx.vm), 0);
-	ck_assert_msg(sg_vm_connect(fx.vm, fx.d.control_path, "test", err, sizeof(err)) == 0, "%s",
-		      err);
+	if (embedded) {
+		/* The same core in this process (docs/embedded.md). */
+		ck_assert_msg(gicd_embedded_create(&s, NULL, 0, &fx.emb, err, sizeof(err)) == 0,
+			      "%s", err);
+		ck_assert_int_eq(sg_vm_attach_embedded(fx.vm, gicd_embedded_ops(), fx.emb), 0);
+	} else {
+		ck_assert_msg(sg_vm_connect(fx.vm, fx.d.control_path, "test", err, sizeof(err)) ==
+				      0,
+			      "%s", err);
+	}
 	fx.nr_vcpus = nr_vcpus;
 	fx.nr_spis = nr_spis;
 	for (unsigned i = 0; i < nr_vcpus; i++) {
@@ -479,8 +493,17 @@ void fx_teardown(void)
 	fx_stop_all();
 	sg_vm_destroy(fx.vm);
 	fx.vm = NULL;
-	ck_assert_int_eq(harness_daemon_stop(&fx.d), 0);
+	if (fx.emb)
+		gicd_embedded_destroy(fx.emb);
+	else
+		ck_assert_int_eq(harness_daemon_stop(&fx.d), 0);
+	fx.emb = NULL;
 	fx_check_failures();
+}
+
+struct gicd_embedded *fx_embedded(void)
+{
+	return fx.emb;
 }
 
 /* -------------------------------------------------------- counters */

@@ -28,6 +28,8 @@
 #include "gic_regs.h"
 #include "splitgic/agent.h"
 
+struct gicd_embedded;
+
 #define FX_MAX_VCPUS 16u
 #define FX_MAX_INTID 1024u
 /* Liveness bound for every wait: far above any legitimate latency, only
@@ -40,13 +42,17 @@ uint64_t fx_route(unsigned vcpu);
 
 /* Daemon + VM with nr_vcpus vCPUs (4 LRs) and nr_spis SPIs, connected;
  * every vCPU has IGRPEN1=1, PMR 0xF8, EOImode 0 and GICR_WAKER.ProcessorSleep
- * clear (as a booted guest); GICD_CTLR.EnableGrp1 set. */
+ * clear (as a booted guest); GICD_CTLR.EnableGrp1 set.  With FX_EMBEDDED=1
+ * in the environment the distributor runs in this process instead
+ * (embedded mode, docs/embedded.md). */
 void fx_setup(unsigned nr_vcpus, unsigned nr_spis);
 /* Stops the vCPU threads, reports thread failures, destroys the VM and
  * checks the daemon exits 0. */
 void fx_teardown(void);
 
 struct sg_vm *fx_vm(void);
+/* The in-process host in embedded mode (gicd-server/embedded.h), else NULL. */
+struct gicd_embedded *fx_embedded(void);
 struct sg_vcpu *fx_vcpu(unsigned vcpu);
 
 /* Before fx_start(vcpu). */
