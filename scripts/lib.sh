@@ -7,7 +7,10 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_PKGS=(meson ninja-build pkg-config gcc libc6-dev libevent-dev libprotobuf-c-dev
 	protobuf-c-compiler libsystemd-dev libseccomp-dev check linux-libc-dev-arm64-cross)
 
-# splitgic-vm (Unicorn, libfdt) and the arm64 guest programs it runs.
+# The systemd tests: systemd-analyze, and `systemd --user` for the units.
+TEST_PKGS=(systemd)
+# splitgic-vm (Unicorn, libfdt) and the arm64 guest programs it runs: the demo
+# and the vm test suite need them.
 VM_PKGS=(libunicorn-dev libfdt-dev gcc-aarch64-linux-gnu)
 # libFuzzer comes with clang's runtime.
 FUZZ_PKGS=(clang libclang-rt-14-dev)

@@ -149,30 +149,84 @@ static char **child_env(const char *notify_path, char *notify_var, size_t len)
 	return env;
 }
 
-int daemon_spawn(struct daemon *d, const char *server, const char *vm_name, const char *log_level,
-		 char *err, size_t errlen)
+/* An absolute path for a bare name, so that a restart forked from a
+ * thread only calls execve() in the child. */
+static void resolve_server(const char *server, char *out, size_t len)
 {
-	char notify[256], notify_var[300];
-	const char *argv[] = { server,	"--control-socket", NULL,      "--vm",
-			       vm_name, "--log-level",	    log_level, NULL };
-	char **envp;
-	pid_t parent = getpid();
-	int nfd, code = 0;
+	const char *path = getenv("PATH");
 
+	snprintf(out, len, "%s", server);
+	if (strchr(server, '/'))
+		return;
+	if (!path)
+		path = "/bin:/usr/bin";
+	while (*path) {
+		size_t n = strcspn(path, ":");
+		char cand[PATH_MAX];
+
+		if (n > 0 && n + strlen(server) + 2 <= sizeof(cand)) {
+			snprintf(cand, sizeof(cand), "%.*s/%s", (int)n, path, server);
+			if (is_executable(cand)) {
+				snprintf(out, len, "%s", cand);
+				return;
+			}
+		}
+		path += n + (path[n] == ':');
+	}
+}
+
+int daemon_spawn(struct daemon *d, const char *server, const char *vm_name, const char *log_level,
+		 bool state_file, char *err, size_t errlen)
+{
 	memset(d, 0, sizeof(*d));
 	d->pidfd = -1;
+	resolve_server(server, d->server, sizeof(d->server));
+	snprintf(d->vm_name, sizeof(d->vm_name), "%s", vm_name);
+	snprintf(d->log_level, sizeof(d->log_level), "%s", log_level);
 	snprintf(d->dir, sizeof(d->dir), "%s/splitgic-vm-XXXXXX", runtime_base());
 	if (!mkdtemp(d->dir)) {
 		snprintf(err, errlen, "mkdtemp %s: %s", d->dir, strerror(errno));
 		return -1;
 	}
 	snprintf(d->control_path, sizeof(d->control_path), "%s/control.sock", d->dir);
+	if (state_file)
+		snprintf(d->state_path, sizeof(d->state_path), "%s/state", d->dir);
+	if (daemon_start(d, err, errlen) < 0) {
+		rmdir(d->dir);
+		return -1;
+	}
+	return 0;
+}
+
+int daemon_start(struct daemon *d, char *err, size_t errlen)
+{
+	char notify[256], notify_var[300];
+	const char *argv[12];
+	char **envp;
+	pid_t parent = getpid();
+	int nfd, n = 0, code = 0;
+
+	argv[n++] = d->server;
+	argv[n++] = "--control-socket";
+	argv[n++] = d->control_path;
+	argv[n++] = "--vm";
+	argv[n++] = d->vm_name;
+	argv[n++] = "--log-level";
+	argv[n++] = d->log_level;
+	if (d->state_path[0]) {
+		argv[n++] = "--state-file";
+		argv[n++] = d->state_path;
+	}
+	argv[n] = NULL;
+	d->pidfd = -1;
+	d->exited = false;
 	snprintf(notify, sizeof(notify), "%s/notify.sock", d->dir);
-	argv[2] = d->control_path;
+	/* A fresh socket per start, closed once READY=1 is in: the daemon's
+	 * FDSTORE=1 finds nobody, so its channels close when it dies and the
+	 * agent sees the hang-up. */
 	nfd = notify_socket(notify);
 	if (nfd < 0) {
 		snprintf(err, errlen, "notify socket %s: %s", notify, strerror(errno));
-		rmdir(d->dir);
 		return -1;
 	}
 	envp = child_env(notify, notify_var, sizeof(notify_var));
@@ -181,7 +235,7 @@ int daemon_spawn(struct daemon *d, const char *server, const char *vm_name, cons
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		close(nfd);
 		unlink(notify);
-		rmdir(d->dir);
+		d->pid = 0;
 		return -1;
 	}
 	if (d->pid == 0) {
@@ -195,9 +249,7 @@ int daemon_spawn(struct daemon *d, const char *server, const char *vm_name, cons
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
 		    dup2(STDERR_FILENO, STDOUT_FILENO) < 0)
 			_exit(127);
-		execve(server, (char *const *)argv, envp);
-		if (!strchr(server, '/'))
-			execvpe(server, (char *const *)argv, envp);
+		execve(d->server, (char *const *)argv, envp);
 		_exit(127);
 	}
 	d->pidfd = (int)syscall(SYS_pidfd_open, d->pid, 0);
@@ -208,8 +260,8 @@ int daemon_spawn(struct daemon *d, const char *server, const char *vm_name, cons
 		wait_status(d->pid, 0, &code);
 		if (d->pidfd >= 0)
 			close(d->pidfd);
-		rmdir(d->dir);
-		snprintf(err, errlen, "%s did not become ready (exit code %d%s)", server, code,
+		d->pidfd = -1;
+		snprintf(err, errlen, "%s did not become ready (exit code %d%s)", d->server, code,
 			 code == 127 ? ": could not be executed" : "");
 		d->pid = 0;
 		return -1;
@@ -239,28 +291,51 @@ static bool wait_exit(struct daemon *d, int ms)
 	return rc > 0;
 }
 
-int daemon_reap(struct daemon *d, int grace_ms, bool terminate)
+int daemon_stop(struct daemon *d, int sig, int grace_ms, bool *forced)
 {
-	char path[256];
-
+	*forced = false;
 	if (d->pid <= 0)
 		return d->exit_code;
-	if (terminate)
-		kill(d->pid, SIGTERM);
-	if (!wait_exit(d, grace_ms)) {
-		if (!terminate)
-			kill(d->pid, SIGTERM);
-		if (terminate || !wait_exit(d, grace_ms))
-			kill(d->pid, SIGKILL);
+	kill(d->pid, sig);
+	if (sig != SIGKILL && !wait_exit(d, grace_ms)) {
+		kill(d->pid, SIGKILL);
+		*forced = true;
 	}
 	wait_status(d->pid, 0, &d->exit_code);
 	d->exited = true;
 	d->pid = 0;
 	close(d->pidfd);
 	d->pidfd = -1;
+	return d->exit_code;
+}
+
+int daemon_reap(struct daemon *d, int grace_ms, bool terminate)
+{
+	char path[256];
+
+	if (d->pid > 0) {
+		if (terminate)
+			kill(d->pid, SIGTERM);
+		if (!wait_exit(d, grace_ms)) {
+			if (!terminate)
+				kill(d->pid, SIGTERM);
+			if (terminate || !wait_exit(d, grace_ms))
+				kill(d->pid, SIGKILL);
+		}
+		wait_status(d->pid, 0, &d->exit_code);
+		d->exited = true;
+		d->pid = 0;
+		close(d->pidfd);
+		d->pidfd = -1;
+	}
+	if (!d->dir[0])
+		return d->exit_code;
 	/* The daemon removes its socket at exit; clean up after one that could not. */
 	snprintf(path, sizeof(path), "%s/control.sock", d->dir);
 	unlink(path);
+	if (d->state_path[0])
+		unlink(d->state_path);
 	rmdir(d->dir);
+	d->dir[0] = '\0';
 	return d->exit_code;
 }

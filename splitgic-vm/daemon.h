@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A gicd-server child for this VM: spawned with a control socket in a
- * private temporary directory, waited for through NOTIFY_SOCKET (READY=1),
- * reaped at the end.
+ * A gicd-server child for this VM: spawned with a control socket (and,
+ * for restarts, a state file) in a private temporary directory, waited for
+ * through NOTIFY_SOCKET (READY=1), stopped and started again by the
+ * restarter, reaped at the end.
  */
 #ifndef SGVM_DAEMON_H
 #define SGVM_DAEMON_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
@@ -16,6 +18,11 @@ struct daemon {
 	int pidfd;
 	char dir[128];
 	char control_path[192];
+	char state_path[192]; /* --state-file, or "" */
+	/* Kept so that daemon_start() can run the same command again. */
+	char server[PATH_MAX];
+	char vm_name[72];
+	char log_level[16];
 	bool exited;
 	int exit_code; /* exit status, or 128 + signal */
 };
@@ -28,12 +35,29 @@ struct daemon {
 void daemon_default_path(char *buf, size_t len);
 
 /*
- * Starts server --control-socket DIR/control.sock --vm vm_name --log-level
- * log_level and waits until it is ready.  Returns 0, or -1 with a reason in
- * err (the child, if any, is reaped).
+ * Creates the private directory and starts server --control-socket
+ * DIR/control.sock --vm vm_name --log-level log_level (plus --state-file
+ * DIR/state with state_file), then waits until it is ready.  Returns 0, or
+ * -1 with a reason in err (the child, if any, is reaped, the directory
+ * removed).
  */
 int daemon_spawn(struct daemon *d, const char *server, const char *vm_name, const char *log_level,
-		 char *err, size_t errlen);
+		 bool state_file, char *err, size_t errlen);
+
+/*
+ * Starts the same command again in the same directory (after
+ * daemon_stop()) and waits for READY=1.  Returns 0, or -1 with a reason in
+ * err.  The daemon's parent-death signal follows the calling thread: that
+ * thread must outlive the daemon.
+ */
+int daemon_start(struct daemon *d, char *err, size_t errlen);
+
+/*
+ * Sends sig and reaps the daemon, keeping its directory (and state file)
+ * for the next daemon_start().  A daemon still there after grace_ms gets
+ * SIGKILL (*forced set).  Returns its exit code (128 + signal if killed).
+ */
+int daemon_stop(struct daemon *d, int sig, int grace_ms, bool *forced);
 
 /* Whether the daemon has exited (without reaping it). */
 bool daemon_alive(struct daemon *d);

@@ -6,6 +6,7 @@
  * and tears everything down; docs/vmm.md has the design.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -59,6 +60,12 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
+/* The restarter could not bring gicd-server back: the guest cannot go on. */
+static void restart_failed(void *ctx, const char *why)
+{
+	vmm_stop(ctx, VM_EXIT_VMM_ERROR, "gicd-server restart failed: %s", why);
+}
+
 static int fatal(const char *what, const char *err)
 {
 	fprintf(stderr, "splitgic-vm: %s: %s\n", what, err);
@@ -104,6 +111,36 @@ static int build_memory(struct vmm *m, uint64_t *entry)
 	return 0;
 }
 
+/*
+ * --log-file: fd 2 becomes the file, so the agent's and the spawned
+ * daemon's lines (and sanitizer reports) land there too; the summary keeps
+ * the original stderr.  Returns the summary's stream, or NULL.
+ */
+static FILE *log_to_file(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644), keep;
+	FILE *f;
+
+	if (fd < 0) {
+		fprintf(stderr, "splitgic-vm: bad --log-file '%s': %s\n", path, strerror(errno));
+		return NULL;
+	}
+	keep = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	f = keep < 0 ? NULL : fdopen(keep, "w");
+	if (!f || dup2(fd, STDERR_FILENO) < 0) {
+		fprintf(stderr, "splitgic-vm: --log-file '%s': %s\n", path, strerror(errno));
+		if (f)
+			fclose(f);
+		else if (keep >= 0)
+			close(keep);
+		close(fd);
+		return NULL;
+	}
+	close(fd);
+	setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
 static void install_signals(void)
 {
 	struct sigaction sa;
@@ -120,6 +157,7 @@ static void install_signals(void)
 int main(int argc, char **argv)
 {
 	struct vmm *m = &vmm;
+	FILE *report = stderr; /* the summary's stream */
 	bool devices_up = false, gic_up = false;
 	uint64_t entry = 0;
 	int64_t t0;
@@ -137,10 +175,13 @@ int main(int argc, char **argv)
 		printf("splitgic-vm %s (Unicorn %u.%u)\n", SG_VERSION, UC_API_MAJOR, UC_API_MINOR);
 		return 0;
 	}
+	if (m->opt.log_file) {
+		report = log_to_file(m->opt.log_file);
+		if (!report)
+			return VM_EXIT_BAD_ARGS;
+	}
+	/* After the redirection: it looks at what stderr is. */
 	sg_log_init("splitgic-vm", (enum sg_log_level)m->opt.log_level);
-	if (m->opt.restart_every_ms)
-		sg_warn("--restart-every %u: daemon restarts are not implemented yet",
-			m->opt.restart_every_ms);
 	m->wake_fd = -1;
 	m->ram.fd = -1;
 	m->nr_vcpus = m->opt.cpus;
@@ -191,6 +232,10 @@ int main(int argc, char **argv)
 		if (pthread_create(&wd, NULL, watchdog, m) == 0)
 			pthread_detach(wd);
 	}
+	if (gic_start_restarts(&m->gic, &m->opt, restart_failed, m, err, sizeof(err)) < 0) {
+		fatal("gicd-server restarts", err);
+		goto out;
+	}
 	cpu_schedule_start(&m->vcpu[0], entry, VM_DTB_ADDR);
 	sched_run(m);
 	status = m->exit_status;
@@ -198,7 +243,7 @@ int main(int argc, char **argv)
 	devices_up = false;
 	uart_flush(&m->uart);
 	if (m->opt.summary)
-		summary_print(stderr, m, host_now_ns() - t0);
+		summary_print(report, m, host_now_ns() - t0);
 out:
 	if (devices_up)
 		devices_fini(m);
@@ -208,14 +253,26 @@ out:
 	if (gic_up) {
 		gic_teardown(&m->gic);
 		if (m->opt.summary)
-			summary_daemon(stderr, m);
+			summary_daemon(report, m);
 		if (m->gic.daemon.exited && m->gic.daemon_exit != 0) {
 			sg_err("gicd-server exited with code %d", m->gic.daemon_exit);
 			if (status == 0)
 				status = VM_EXIT_VMM_ERROR;
 		}
+		/* A restarted daemon that crashed or leaked fails the run too. */
+		if (m->gic.restarter.st.failures) {
+			sg_err("%u gicd-server restart failures, the first: %s",
+			       m->gic.restarter.st.failures, m->gic.restarter.st.failure);
+			if (status == 0)
+				status = VM_EXIT_VMM_ERROR;
+		}
+		if (m->opt.summary)
+			summary_result(report, m, status);
 	}
+	gic_fini(&m->gic);
 	latency_fini(&m->lat);
 	guest_ram_destroy(&m->ram);
+	if (report != stderr)
+		fclose(report);
 	return status;
 }

@@ -18,6 +18,7 @@ enum {
 	OPT_SPIS,
 	OPT_CONNECT,
 	OPT_GICD_SERVER,
+	OPT_EMBEDDED,
 	OPT_VM_NAME,
 	OPT_UART_IN,
 	OPT_UART_OUT,
@@ -25,7 +26,9 @@ enum {
 	OPT_LOAD_ITERATIONS,
 	OPT_SUMMARY,
 	OPT_RESTART_EVERY,
+	OPT_FIRST_RESTART,
 	OPT_LOG_LEVEL,
+	OPT_LOG_FILE,
 	OPT_SLICE,
 	OPT_HELP,
 	OPT_VERSION,
@@ -38,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "spis", required_argument, NULL, OPT_SPIS },
 	{ "connect", required_argument, NULL, OPT_CONNECT },
 	{ "gicd-server", required_argument, NULL, OPT_GICD_SERVER },
+	{ "embedded", no_argument, NULL, OPT_EMBEDDED },
 	{ "vm-name", required_argument, NULL, OPT_VM_NAME },
 	{ "uart-in", required_argument, NULL, OPT_UART_IN },
 	{ "uart-out", required_argument, NULL, OPT_UART_OUT },
@@ -45,7 +49,9 @@ static const struct option long_opts[] = {
 	{ "load-iterations", required_argument, NULL, OPT_LOAD_ITERATIONS },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ "restart-every", required_argument, NULL, OPT_RESTART_EVERY },
+	{ "first-restart", required_argument, NULL, OPT_FIRST_RESTART },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "log-file", required_argument, NULL, OPT_LOG_FILE },
 	{ "slice", required_argument, NULL, OPT_SLICE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -63,16 +69,23 @@ void options_usage(FILE *f, const char *prog)
 		"  --spis N             SPIs (32..960 step 32, or 988; default %u)\n"
 		"  --connect PATH       use the gicd-server listening on PATH\n"
 		"  --gicd-server PATH   gicd-server binary to spawn (default: next to this one)\n"
+		"  --embedded           gicd-server's code in this process, no daemon "
+		"(benchmarks)\n"
 		"  --vm-name NAME       VM name (default: splitgic-vm; empty with --connect)\n"
 		"  --uart-in FILE       UART input (default stdin; 'none' for no input)\n"
 		"  --uart-out FILE      UART output (default stdout)\n"
 		"  --timeout SECONDS    stop with status 124 after this wall-clock time\n"
 		"  --load-iterations N  /chosen splitgic,load-iterations for the load program\n"
 		"  --summary            print statistics at exit (stderr)\n"
-		"  --restart-every MS   restart gicd-server every MS ms (not implemented yet)\n"
+		"  --restart-every MS   restart the spawned gicd-server after every MS ms of\n"
+		"                       service, alternately with SIGTERM and SIGKILL\n"
+		"  --first-restart MS   the first restart MS ms after the start (default: the\n"
+		"                       --restart-every interval; 0: before the guest runs)\n"
 		"  --slice N            scheduler time slice in guest instructions (default "
 		"50000)\n"
 		"  --log-level LEVEL    err, warning, notice, info or debug (default warning)\n"
+		"  --log-file FILE      log lines (also gicd-server's) to FILE; the summary\n"
+		"                       stays on stderr\n"
 		"  --help, --version\n"
 		"Exit status: the guest's EXIT value, 0 after SYSTEM_OFF, 124 timeout,\n"
 		"125 VMM error, 126 bad arguments.\n",
@@ -102,6 +115,7 @@ static int bad(FILE *err, const char *opt, const char *val, const char *why)
 
 int options_parse(struct options *o, int argc, char **argv, FILE *err)
 {
+	char num[16];
 	unsigned long long v;
 	int c;
 
@@ -149,6 +163,7 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
 				return bad(err, "--gicd-server", optarg, "empty path");
 			o->gicd_server = optarg;
 			break;
+		case OPT_EMBEDDED: o->embedded = true; break;
 		case OPT_VM_NAME:
 			if (strlen(optarg) > 64 || strpbrk(optarg, " \t\n"))
 				return bad(err, "--vm-name", optarg,
@@ -180,6 +195,12 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
 				return bad(err, "--restart-every", optarg, "1..3600000 ms");
 			o->restart_every_ms = (unsigned)v;
 			break;
+		case OPT_FIRST_RESTART:
+			if (!parse_uint(optarg, 3600000, &v))
+				return bad(err, "--first-restart", optarg, "0..3600000 ms");
+			o->has_first_restart = true;
+			o->first_restart_ms = (unsigned)v;
+			break;
 		case OPT_LOG_LEVEL: {
 			int l = sg_log_parse_level(optarg);
 
@@ -189,6 +210,11 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
 			o->log_level = l;
 			break;
 		}
+		case OPT_LOG_FILE:
+			if (!*optarg)
+				return bad(err, "--log-file", optarg, "empty path");
+			o->log_file = optarg;
+			break;
 		case OPT_SLICE:
 			if (!parse_uint(optarg, 100000000, &v) || v < 100)
 				return bad(err, "--slice", optarg, "100..100000000 instructions");
@@ -210,6 +236,19 @@ int options_parse(struct options *o, int argc, char **argv, FILE *err)
 	o->image = argv[optind];
 	if (o->connect && o->gicd_server)
 		return bad(err, "--gicd-server", o->gicd_server, "not with --connect");
+	if (o->embedded && (o->connect || o->gicd_server || o->restart_every_ms)) {
+		fprintf(err, "splitgic-vm: --embedded runs no daemon: not with --connect, "
+			     "--gicd-server or --restart-every\n");
+		return VM_EXIT_BAD_ARGS;
+	}
+	/* Restarts need a daemon of our own, spawned with a state file. */
+	snprintf(num, sizeof(num), "%u", o->restart_every_ms);
+	if (o->connect && o->restart_every_ms)
+		return bad(err, "--restart-every", num,
+			   "not with --connect: that gicd-server is not ours to restart");
+	snprintf(num, sizeof(num), "%u", o->first_restart_ms);
+	if (o->has_first_restart && !o->restart_every_ms)
+		return bad(err, "--first-restart", num, "needs --restart-every");
 	if (!o->vm_name)
 		o->vm_name = o->connect ? "" : "splitgic-vm";
 	else if (!o->connect && !*o->vm_name)

@@ -60,6 +60,20 @@ void summary_print(FILE *f, struct vmm *m, int64_t wall_ns)
 		fprintf(f, "\nmaintenance exits %llu, unimplemented ICC register accesses %llu\n",
 			(unsigned long long)maint, (unsigned long long)unknown);
 	}
+	{
+		uint64_t t[4] = { 0 };
+		static const enum sg_vcpu_stat which[4] = { SG_STAT_MMIO_LOCAL, SG_STAT_MMIO_POSTED,
+							    SG_STAT_MMIO_WAITED, SG_STAT_MMIO_MSI };
+
+		for (unsigned i = 0; i < m->nr_vcpus; i++)
+			for (unsigned k = 0; k < 4; k++)
+				t[k] += sg_vcpu_stat(m->vcpu[i].gic, which[k]);
+		fprintf(f,
+			"GIC MMIO transactions: %llu redistributor accesses served by the agent, "
+			"%llu posted to gicd-server (not waited for), %llu waited for, %llu MSIs\n",
+			(unsigned long long)t[0], (unsigned long long)t[1],
+			(unsigned long long)t[2], (unsigned long long)t[3]);
+	}
 	fprintf(f, "delivery latency, device raise -> ICC_IAR1_EL1 (host time):\n");
 	lat_line(f, "SPI", &m->lat.spi);
 	lat_line(f, "LPI (MSIs matched oldest first)", &m->lat.lpi);
@@ -82,12 +96,84 @@ void summary_print(FILE *f, struct vmm *m, int64_t wall_ns)
 		(unsigned long long)m->testdev.rejected);
 }
 
+/* Blackout percentiles in ms: p50 and max of kill -> READY and kill -> re-attach. */
+static void blackouts(struct restart_stats *st, double out[4])
+{
+	out[0] = restart_percentile(st->to_ready_ns, st->n, 50) / 1e6;
+	out[1] = restart_percentile(st->to_ready_ns, st->n, 100) / 1e6;
+	out[2] = restart_percentile(st->to_attach_ns, st->n, 50) / 1e6;
+	out[3] = restart_percentile(st->to_attach_ns, st->n, 100) / 1e6;
+}
+
 void summary_daemon(FILE *f, struct vmm *m)
 {
-	if (m->gic.daemon.exited)
-		fprintf(f, "gicd-server: spawned, exit code %d; restarts %u\n", m->gic.daemon_exit,
-			m->gic.restarts);
-	else
+	struct restart_stats *st = &m->gic.restarter.st;
+	struct gic_agent_restarts *a = &m->gic.agent;
+
+	if (m->opt.connect)
 		fprintf(f, "gicd-server: %s (not ours); restarts %u\n", m->opt.connect,
 			m->gic.restarts);
+	else if (m->gic.daemon.exited || st->failures)
+		fprintf(f,
+			"gicd-server: spawned, exit code %d; restarts %u (%u SIGTERM, %u SIGKILL), "
+			"%u failed\n",
+			m->gic.daemon_exit, m->gic.restarts, st->sigterm, st->sigkill,
+			st->failures);
+	else
+		fprintf(f, "gicd-server: none\n");
+	if (st->n) {
+		double b[4];
+
+		blackouts(st, b);
+		fprintf(f,
+			"  blackout: kill -> new daemon READY p50 %.1f ms, max %.1f ms; kill -> "
+			"agent re-attached p50 %.1f ms, max %.1f ms\n",
+			b[0], b[1], b[2], b[3]);
+	}
+	if (st->failures)
+		fprintf(f, "  first restart failure: %s\n", st->failure);
+	fprintf(f,
+		"  agent: reconnects %llu, resumes %llu, messages replayed %llu, duplicates "
+		"dropped %llu, waits for replay-log room %llu\n",
+		(unsigned long long)a->reconnects, (unsigned long long)a->resumes,
+		(unsigned long long)a->replayed, (unsigned long long)a->duplicates,
+		(unsigned long long)a->log_full);
+}
+
+void summary_result(FILE *f, struct vmm *m, int status)
+{
+	struct restart_stats *st = &m->gic.restarter.st;
+	struct gic_agent_restarts *a = &m->gic.agent;
+	double b[4] = { 0 };
+
+	if (status == 0 && m->gic.restarts)
+		fprintf(f,
+			"verdict: PASS: every check of the guest passed across %u gicd-server "
+			"restarts (%u SIGTERM, %u SIGKILL)\n",
+			m->gic.restarts, st->sigterm, st->sigkill);
+	else if (status == 0)
+		fprintf(f, "verdict: PASS: every check of the guest passed\n");
+	else if (status == m->exit_status)
+		fprintf(f, "verdict: FAIL: exit status %d (%s)\n", status, m->stop_reason);
+	else if (st->failures)
+		fprintf(f,
+			"verdict: FAIL: exit status %d: the run ended with %d (%s), but a "
+			"gicd-server restart failed: %s\n",
+			status, m->exit_status, m->stop_reason, st->failure);
+	else
+		fprintf(f,
+			"verdict: FAIL: exit status %d: the run ended with %d (%s), but "
+			"gicd-server exited with code %d\n",
+			status, m->exit_status, m->stop_reason, m->gic.daemon_exit);
+	blackouts(st, b);
+	/* One line for scripts and tests: key=value, always the same keys. */
+	fprintf(f,
+		"result: status=%d restarts=%u sigterm=%u sigkill=%u restart_failures=%u "
+		"reconnects=%llu resumes=%llu replayed=%llu duplicates=%llu log_full=%llu "
+		"blackout_ready_p50_ms=%.1f blackout_ready_max_ms=%.1f blackout_attach_p50_ms=%.1f "
+		"blackout_attach_max_ms=%.1f\n",
+		status, m->gic.restarts, st->sigterm, st->sigkill, st->failures,
+		(unsigned long long)a->reconnects, (unsigned long long)a->resumes,
+		(unsigned long long)a->replayed, (unsigned long long)a->duplicates,
+		(unsigned long long)a->log_full, b[0], b[1], b[2], b[3]);
 }

@@ -122,8 +122,6 @@ START_TEST(options_values)
 			    "--load-iterations",
 			    "77",
 			    "--summary",
-			    "--restart-every",
-			    "250",
 			    "--log-level",
 			    "debug",
 			    "y.bin",
@@ -140,9 +138,26 @@ START_TEST(options_values)
 	ck_assert(o.has_load_iterations);
 	ck_assert_uint_eq(o.load_iterations, 77);
 	ck_assert(o.summary);
-	ck_assert_uint_eq(o.restart_every_ms, 250);
+	ck_assert_uint_eq(o.restart_every_ms, 0);
 	ck_assert_int_eq(o.log_level, SG_LOG_DEBUG);
 	ck_assert_str_eq(o.image, "y.bin");
+}
+END_TEST
+
+/* --restart-every and --first-restart (0 allowed: before the guest runs). */
+START_TEST(options_restarts)
+{
+	struct options o;
+	const char *every[] = { "--restart-every", "250", "y.bin", NULL };
+	const char *first[] = { "--first-restart", "0", "--restart-every", "40", "y.bin", NULL };
+
+	ck_assert_int_eq(parse(&o, every), 0);
+	ck_assert_uint_eq(o.restart_every_ms, 250);
+	ck_assert(!o.has_first_restart);
+	ck_assert_int_eq(parse(&o, first), 0);
+	ck_assert_uint_eq(o.restart_every_ms, 40);
+	ck_assert(o.has_first_restart);
+	ck_assert_uint_eq(o.first_restart_ms, 0);
 }
 END_TEST
 
@@ -165,6 +180,11 @@ START_TEST(options_errors)
 		{ "--log-level", "loud", "a", NULL },
 		{ "--bogus", "a", NULL },
 		{ "--cpus", NULL },
+		{ "--restart-every", "0", "a", NULL },
+		{ "--restart-every", "3600001", "a", NULL },
+		{ "--first-restart", "-1", "a", NULL },
+		{ "--first-restart", "5", "a", NULL }, /* without --restart-every */
+		{ "--connect", "/x", "--restart-every", "100" },
 		{ "--connect", "/x", "--gicd-server", "/y" },
 	};
 	struct options o;
@@ -173,8 +193,8 @@ START_TEST(options_errors)
 		const char *a[6] = { 0 };
 
 		memcpy(a, bad[i], sizeof(bad[i]));
-		if (i == sizeof(bad) / sizeof(bad[0]) - 1)
-			a[4] = "img";
+		if (a[3])
+			a[4] = "img"; /* the cases with two options */
 		ck_assert_msg(parse(&o, a) == VM_EXIT_BAD_ARGS, "case %u accepted", i);
 	}
 }
@@ -246,6 +266,7 @@ static Suite *parts_suite(void)
 	tcase_add_test(tc, timer_registers);
 	tcase_add_test(tc, options_defaults);
 	tcase_add_test(tc, options_values);
+	tcase_add_test(tc, options_restarts);
 	tcase_add_test(tc, options_errors);
 	tcase_add_test(tc, latency_matching);
 	tcase_add_test(tc, percentiles);
