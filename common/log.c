@@ -37,13 +37,22 @@ void sg_log_init(const char *ident, enum sg_log_level level)
 	log_to_journal = stderr_is_journal();
 }
 
-void sg_log_set_level(enum sg_log_level level) { log_level = level; }
-enum sg_log_level sg_log_get_level(void) { return log_level; }
-bool sg_log_enabled(enum sg_log_level level) { return level <= log_level; }
+void sg_log_set_level(enum sg_log_level level)
+{
+	log_level = level;
+}
+enum sg_log_level sg_log_get_level(void)
+{
+	return log_level;
+}
+bool sg_log_enabled(enum sg_log_level level)
+{
+	return level <= log_level;
+}
 
 int sg_log_parse_level(const char *s)
 {
-	static const char *const names[] = {"err", "warning", "notice", "info", "debug"};
+	static const char *const names[] = { "err", "warning", "notice", "info", "debug" };
 
 	for (unsigned i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcasecmp(s, names[i]) == 0)
@@ -62,8 +71,8 @@ static void log_va(enum sg_log_level level, const char *fmt, va_list ap)
 
 static void log_va(enum sg_log_level level, const char *fmt, va_list ap)
 {
-	static const char *const tags[] = {"", "", "", "error", "warning", "notice",
-					   "info", "debug"};
+	static const char *const tags[] = { "",	       "",	 "",	 "error",
+					    "warning", "notice", "info", "debug" };
 	char line[1024];
 	int n;
 
@@ -100,8 +109,7 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-void sg_log_ratelimited(struct sg_ratelimit *rl, enum sg_log_level level,
-			const char *fmt, ...)
+void sg_log_ratelimited(struct sg_ratelimit *rl, enum sg_log_level level, const char *fmt, ...)
 {
 	uint64_t now = now_ms();
 	uint64_t suppressed = 0;
@@ -128,4 +136,16 @@ void sg_log_ratelimited(struct sg_ratelimit *rl, enum sg_log_level level,
 	va_start(ap, fmt);
 	log_va(level, fmt, ap);
 	va_end(ap);
+}
+
+int sg_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err && errlen) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return rc;
 }

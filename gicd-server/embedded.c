@@ -24,7 +24,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -335,21 +334,6 @@ const struct sg_embedded_ops *gicd_embedded_ops(void)
 
 /* ----------------------------------------------------------- lifecycle */
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
-
 /* The RAM as guest_ram_map() takes it from Hello: one duplicated fd per
  * region (it takes ownership of them). */
 static int map_ram(struct gicd_embedded *e, const struct gicd_embedded_ram *ram, unsigned nr_ram,
@@ -366,7 +350,7 @@ static int map_ram(struct gicd_embedded *e, const struct gicd_embedded_ram *ram,
 			rc = -errno;
 			while (i--)
 				close(fds[i]);
-			return fail(err, errlen, rc, "guest RAM fd: %s", strerror(-rc));
+			return sg_fail(err, errlen, rc, "guest RAM fd: %s", strerror(-rc));
 		}
 		sg__ram_region__init(&reg[i]);
 		reg[i].gpa = ram[i].gpa;
@@ -377,7 +361,7 @@ static int map_ram(struct gicd_embedded *e, const struct gicd_embedded_ram *ram,
 	}
 	rc = guest_ram_map(&e->ram, &e->shape, ptr, nr_ram, fds, nr_ram, &why);
 	if (rc < 0)
-		return fail(err, errlen, rc, "guest RAM: %s", why);
+		return sg_fail(err, errlen, rc, "guest RAM: %s", why);
 	return 0;
 }
 
@@ -392,15 +376,15 @@ int gicd_embedded_create(const struct sg_vm_shape *shape, const struct gicd_embe
 
 	*out = NULL;
 	if (!shape || !sg_shape_check(shape, &why))
-		return fail(err, errlen, -EINVAL, "bad VM shape: %s", shape ? why : "none");
+		return sg_fail(err, errlen, -EINVAL, "bad VM shape: %s", shape ? why : "none");
 	if (nr_ram > SG_MAX_RAM_REGIONS || (nr_ram && !ram))
-		return fail(err, errlen, -EINVAL, "at most %u RAM regions", SG_MAX_RAM_REGIONS);
+		return sg_fail(err, errlen, -EINVAL, "at most %u RAM regions", SG_MAX_RAM_REGIONS);
 	e = calloc(1, sizeof(*e));
 	if (e)
 		e->q = calloc(QUEUE_INIT, sizeof(*e->q));
 	if (!e || !e->q) {
 		free(e);
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return sg_fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	e->q_cap = QUEUE_INIT;
 	e->shape = *shape;

@@ -309,6 +309,9 @@ void sg_bus_fini(struct sg_vm *vm);
  * (validated); sends what the vCPUs queued in their outboxes. */
 void sg_bus_dispatch(struct sg_vm *vm, Sg__Envelope *const *msgs, size_t n);
 void sg_bus_drain_outboxes(struct sg_vm *vm);
+/* Attached (either transport): reports every vCPU's state to 1-of-N
+ * routing and starts the bus thread. */
+int sg_bus_start(struct sg_vm *vm, void *(*thread)(void *));
 
 /* embedded.c: after the bus thread stopped, unbinds the host. */
 void sg_embedded_detach(struct sg_vm *vm);

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,27 +11,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "wire.h"
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return rc;
-}
 
 static int connect_control(const char *path, int timeout_ms)
 {
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	struct timeval tv = {.tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = (timeout_ms % 1000) * 1000 };
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -63,8 +48,7 @@ static unsigned ram_fd_index(int *ram_fds, unsigned *nr, int fd)
 	return (*nr)++;
 }
 
-static int apply_welcome(const Sg__Welcome *w, struct sg_attachment *att, char *err,
-			 size_t errlen);
+static int apply_welcome(const Sg__Welcome *w, struct sg_attachment *att, char *err, size_t errlen);
 
 static int read_welcome(int fd, struct sg_attachment *att, char *err, size_t errlen)
 {
@@ -77,32 +61,36 @@ static int read_welcome(int fd, struct sg_attachment *att, char *err, size_t err
 	ssize_t n;
 
 	if (!buf)
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return sg_fail(err, errlen, -ENOMEM, "out of memory");
 	n = sg_wire_recv(fd, buf, SG_WIRE_MAX + 1, fds, 1, &nfds);
 	sg_wire_close_fds(fds, nfds);
 	sg_arena_init(&arena, buf + SG_WIRE_MAX + 1, ARENA_SIZE);
 	if (n == 0)
-		rc = fail(err, errlen, -ECONNRESET, "gicd-server closed the connection");
+		rc = sg_fail(err, errlen, -ECONNRESET, "gicd-server closed the connection");
 	else if (n < 0)
-		rc = fail(err, errlen, (int)n, "no Welcome from gicd-server: %s", strerror((int)-n));
+		rc = sg_fail(err, errlen, (int)n, "no Welcome from gicd-server: %s",
+			     strerror((int)-n));
 	else if (sg_wire_decode(buf, (size_t)n, &arena, &env) != SG_WIRE_OK ||
 		 env->body_case != SG__ENVELOPE__BODY_WELCOME)
-		rc = fail(err, errlen, -EPROTO, "gicd-server answered with something else than Welcome");
+		rc = sg_fail(err, errlen, -EPROTO,
+			     "gicd-server answered with something else than Welcome");
 	else
 		rc = apply_welcome(env->welcome, att, err, errlen);
 	free(buf);
 	return rc;
 }
 
-static int apply_welcome(const Sg__Welcome *w, struct sg_attachment *att, char *err,
-			 size_t errlen)
+static int apply_welcome(const Sg__Welcome *w, struct sg_attachment *att, char *err, size_t errlen)
 {
 	if (w->status != SG__WELCOME__STATUS__OK)
-		return fail(err, errlen, w->status == SG__WELCOME__STATUS__DENIED ? -EACCES : -EPROTO,
-			    "gicd-server refused the VM: %s", w->reason[0] ? w->reason : "no reason given");
+		return sg_fail(err, errlen,
+			       w->status == SG__WELCOME__STATUS__DENIED ? -EACCES : -EPROTO,
+			       "gicd-server refused the VM: %s",
+			       w->reason[0] ? w->reason : "no reason given");
 	if (w->n_applied_seq != 0 && w->n_applied_seq != att->nr_vcpus + 1)
-		return fail(err, errlen, -EPROTO, "Welcome has %zu applied sequence numbers, want %u",
-			    w->n_applied_seq, att->nr_vcpus + 1);
+		return sg_fail(err, errlen, -EPROTO,
+			       "Welcome has %zu applied sequence numbers, want %u",
+			       w->n_applied_seq, att->nr_vcpus + 1);
 	for (size_t i = 0; i < w->n_applied_seq; i++)
 		att->applied_seq[i] = w->applied_seq[i];
 	att->epoch = w->epoch;
@@ -136,9 +124,10 @@ int sg_attach(const char *control_path, const char *vm_name, const struct sg_vm_
 	for (unsigned i = 0; i < SG_MAX_VCPUS; i++)
 		att->mmio_fd[i] = -1;
 	if (!sg_shape_check(shape, &why))
-		return fail(err, errlen, -EINVAL, "bad VM shape: %s", why);
+		return sg_fail(err, errlen, -EINVAL, "bad VM shape: %s", why);
 	if (nr_ram > SG_MAX_RAM_REGIONS)
-		return fail(err, errlen, -EINVAL, "too many RAM regions (max %u)", SG_MAX_RAM_REGIONS);
+		return sg_fail(err, errlen, -EINVAL, "too many RAM regions (max %u)",
+			       SG_MAX_RAM_REGIONS);
 	att->nr_vcpus = shape->nr_vcpus;
 
 	/* One socketpair per vCPU, then the bus; the VMM keeps [0], sends [1]. */
@@ -150,7 +139,7 @@ int sg_attach(const char *control_path, const char *vm_name, const struct sg_vm_
 			for (unsigned j = 0; j < i; j++)
 				close(peer[j]);
 			sg_attachment_close(att);
-			return fail(err, errlen, rc, "socketpair: %s", strerror(-rc));
+			return sg_fail(err, errlen, rc, "socketpair: %s", strerror(-rc));
 		}
 		if (i < shape->nr_vcpus)
 			att->mmio_fd[i] = sv[0];
@@ -185,12 +174,12 @@ int sg_attach(const char *control_path, const char *vm_name, const struct sg_vm_
 	ctl = connect_control(control_path, timeout_ms);
 	if (ctl < 0) {
 		rc = ctl;
-		fail(err, errlen, rc, "cannot connect to %s: %s", control_path, strerror(-rc));
+		sg_fail(err, errlen, rc, "cannot connect to %s: %s", control_path, strerror(-rc));
 		goto out_peer;
 	}
 	rc = sg_wire_send(ctl, &env, fds, nfds);
 	if (rc < 0) {
-		fail(err, errlen, rc, "sending Hello: %s", strerror(-rc));
+		sg_fail(err, errlen, rc, "sending Hello: %s", strerror(-rc));
 		goto out_ctl;
 	}
 	rc = read_welcome(ctl, att, err, errlen);

@@ -727,6 +727,30 @@ void sg_bus_fini(struct sg_vm *vm)
 	pthread_mutex_destroy(&vm->bus.tx_lock);
 }
 
+int sg_bus_start(struct sg_vm *vm, void *(*thread)(void *))
+{
+	int rc;
+
+	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++) {
+		struct sg_vcpu *v = &vm->vcpus[i];
+
+		/* Tell 1-of-N routing where every vCPU stands from the start. */
+		pthread_mutex_lock(&v->lock);
+		v->cpu_state_sent = 0;
+		sg_bus_cpu_state_locked(v);
+		pthread_mutex_unlock(&v->lock);
+	}
+	atomic_store(&vm->bus.stop, false);
+	rc = pthread_create(&vm->bus.thread, NULL, thread, vm);
+	if (rc) {
+		sg_vm_disconnect(vm);
+		return -rc;
+	}
+	vm->bus.thread_running = true;
+	sg_bus_wake(vm);
+	return 0;
+}
+
 int sg_vm_connect(struct sg_vm *vm, const char *control_socket, const char *vm_name, char *err,
 		  size_t errlen)
 {
@@ -768,21 +792,8 @@ int sg_vm_connect(struct sg_vm *vm, const char *control_socket, const char *vm_n
 
 		sg_vcpu_set_mmio_channel(v, att->mmio_fd[i]);
 		v->chan.reattached = true;
-		/* Tell 1-of-N routing where every vCPU stands from the start. */
-		pthread_mutex_lock(&v->lock);
-		v->cpu_state_sent = 0;
-		sg_bus_cpu_state_locked(v);
-		pthread_mutex_unlock(&v->lock);
 	}
-	atomic_store(&vm->bus.stop, false);
-	rc = pthread_create(&vm->bus.thread, NULL, bus_thread, vm);
-	if (rc) {
-		sg_vm_disconnect(vm);
-		return -rc;
-	}
-	vm->bus.thread_running = true;
-	sg_bus_wake(vm);
-	return 0;
+	return sg_bus_start(vm, bus_thread);
 }
 
 void sg_vm_disconnect(struct sg_vm *vm)

@@ -182,8 +182,6 @@ static void *emb_bus_thread(void *arg)
 
 int sg_vm_attach_embedded(struct sg_vm *vm, const struct sg_embedded_ops *ops, void *host)
 {
-	int rc;
-
 	if (!vm || !ops || !ops->bind || !ops->input || !ops->call || !ops->take)
 		return -EINVAL;
 	if (vm->bus.att || vm->bus.emb_ops)
@@ -195,24 +193,7 @@ int sg_vm_attach_embedded(struct sg_vm *vm, const struct sg_embedded_ops *ops, v
 	vm->bus.emb_host = host;
 	vm->xport = &sg_xport_embedded;
 	ops->bind(host, emb_notify, vm);
-	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++) {
-		struct sg_vcpu *v = &vm->vcpus[i];
-
-		/* Tell 1-of-N routing where every vCPU stands from the start. */
-		pthread_mutex_lock(&v->lock);
-		v->cpu_state_sent = 0;
-		sg_bus_cpu_state_locked(v);
-		pthread_mutex_unlock(&v->lock);
-	}
-	atomic_store(&vm->bus.stop, false);
-	rc = pthread_create(&vm->bus.thread, NULL, emb_bus_thread, vm);
-	if (rc) {
-		sg_vm_disconnect(vm);
-		return -rc;
-	}
-	vm->bus.thread_running = true;
-	sg_bus_wake(vm);
-	return 0;
+	return sg_bus_start(vm, emb_bus_thread);
 }
 
 void sg_embedded_detach(struct sg_vm *vm)

@@ -586,8 +586,6 @@ int main(void)
 {
 	Suite *s = suite_create("daemon-control");
 	TCase *hello = tcase_create("hello"), *proc = tcase_create("process");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(hello, test_bad_hello, 0, HC_NR_CASES);
 	tcase_add_test(hello, test_hello_with_ram);
@@ -604,9 +602,5 @@ int main(void)
 	tcase_add_test(proc, test_live_socket_not_taken);
 	tcase_add_loop_test(proc, test_options, 0, sizeof(option_cases) / sizeof(option_cases[0]));
 	suite_add_tcase(s, proc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -341,8 +340,6 @@ int main(void)
 {
 	Suite *s = suite_create("guest-ram");
 	TCase *tc = tcase_create("guest-ram");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_read_inside_and_out);
 	tcase_add_test(tc, test_shrunk_memfd);
@@ -351,9 +348,5 @@ int main(void)
 	tcase_add_test(tc, test_rw_lru_and_detach);
 	tcase_add_test(tc, test_rw_shrunk_and_sealed);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

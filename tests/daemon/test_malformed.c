@@ -366,8 +366,6 @@ int main(void)
 {
 	Suite *s = suite_create("daemon-malformed");
 	TCase *tc = tcase_create("malformed");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_garbage);
 	tcase_add_test(tc, test_truncated);
@@ -383,9 +381,5 @@ int main(void)
 	tcase_add_test(tc, test_fd_on_data_channel);
 	tcase_add_test(tc, test_batch);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -7,7 +7,6 @@
 #include <check.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "daemon_util.h"
@@ -368,8 +367,6 @@ int main(void)
 {
 	Suite *s = suite_create("daemon-mmio");
 	TCase *tc = tcase_create("mmio");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, test_id_registers, 0, sizeof(id_shapes) / sizeof(id_shapes[0]));
 	tcase_add_test(tc, test_priority_read_back);
@@ -383,9 +380,5 @@ int main(void)
 	tcase_add_test(tc, test_reply_queue);
 	tcase_add_test(tc, test_reply_queue_overflow);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

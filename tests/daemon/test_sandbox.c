@@ -291,8 +291,6 @@ int main(void)
 {
 	Suite *s = suite_create("daemon-sandbox");
 	TCase *tc = tcase_create("sandbox");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_daemon_is_sandboxed);
@@ -305,9 +303,5 @@ int main(void)
 	tcase_add_test(tc, test_filter_blocks_execve);
 	tcase_add_test(tc, test_filter_blocks_signalling_others);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -8,7 +8,6 @@
  * of the collection they are mapped to, and SYNC completes (the Sync goes
  * to the bus thread, its SyncDone back to the ITS through the host).
  */
-#include <stdlib.h>
 
 #include "embedded.h"
 #include "lpi_fixture.h"
@@ -145,17 +144,11 @@ int main(void)
 {
 	Suite *s = suite_create("embedded-its");
 	TCase *tc = tcase_create("its");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, device_msi_reaches_its_collection);
 	tcase_add_test(tc, translater_write_from_a_vcpu);
 	tcase_add_test(tc, msi_batch_each_delivered_once);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -11,7 +11,6 @@
 #include <check.h>
 #include <errno.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 #include "embedded.h"
@@ -141,30 +140,13 @@ START_TEST(ispendr_read_of_in_flight_spi_waits_for_owner)
 }
 END_TEST
 
-static atomic_bool in_handler, release;
-
-static bool released(void *arg)
-{
-	(void)arg;
-	return atomic_load(&release);
-}
-
-static bool entered(void *arg)
-{
-	(void)arg;
-	return atomic_load(&in_handler);
-}
-
+/* vCPU 1 stays in its handler for EDGE until released (kicks honoured). */
 static void hold_handler(unsigned vcpu, uint32_t intid, void *arg)
 {
 	(void)arg;
 	if (intid != EDGE)
 		return;
-	atomic_store(&in_handler, true);
-	fx_notify();
-	fx_guest_block(vcpu, released, NULL);
-	atomic_store(&in_handler, false);
-	atomic_store(&release, false);
+	fx_stay_in_handler(vcpu);
 }
 
 /* The owner sits in its handler, in the guest: the bus thread kicks it
@@ -180,14 +162,13 @@ START_TEST(isactiver_read_while_owner_in_guest)
 	fx_start_all();
 	for (unsigned r = 1; r <= 5; r++) {
 		ck_assert_int_eq(sg_vm_signal_spi_edge(fx_vm(), EDGE), 0);
-		fx_wait(entered, NULL, "vCPU 1 in its handler");
+		fx_wait_in_handler(1);
 		holds = sg_vcpu_stat(fx_vcpu(1), SG_STAT_HOLD_WAITS);
 		ck_assert(fx_active(0, EDGE));
 		ck_assert(!fx_pending(2, EDGE));
 		/* It was asked while in the guest: made to leave it. */
 		ck_assert_uint_gt(sg_vcpu_stat(fx_vcpu(1), SG_STAT_HOLD_WAITS), holds);
-		atomic_store(&release, true);
-		fx_notify();
+		fx_release_handler();
 		fx_wait_done(1, r);
 		ck_assert(!fx_active(0, EDGE));
 	}
@@ -210,7 +191,6 @@ static void never_called(void *host, void (*notify)(void *arg), void *arg)
 START_TEST(attach_rules)
 {
 	struct sg_vm_shape s;
-	struct sg_vm_config cfg = { 0 };
 	struct gicd_embedded *host = NULL;
 	struct sg_embedded_ops partial = { .bind = never_called };
 	struct gicd_embedded_ram bad_ram = { .gpa = SG_DEFAULT_GICD_BASE,
@@ -221,12 +201,7 @@ START_TEST(attach_rules)
 	char err[256];
 
 	harness_shape(&s, 2, 64, 1);
-	cfg.nr_vcpus = s.nr_vcpus;
-	cfg.mpidr = s.mpidr;
-	cfg.lr_count = s.lr_count;
-	cfg.nr_spis = s.nr_spis;
-	cfg.map = s.map;
-	ck_assert_int_eq(sg_vm_create(&cfg, &vm), 0);
+	vm = harness_vm_create(&s);
 	ck_assert_int_eq(sg_vm_attach_embedded(vm, &partial, NULL), -EINVAL);
 	/* RAM over the GICD frame is refused as the daemon refuses it. */
 	bad_ram.fd = harness_memfd(1 << 20);
@@ -257,8 +232,6 @@ int main(void)
 	Suite *s = suite_create("embedded-spi");
 	TCase *tc = tcase_create("spi");
 	TCase *api = tcase_create("api");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, edge_spi_delivered_once_per_edge);
@@ -268,9 +241,5 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(api, attach_rules);
 	suite_add_tcase(s, api);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -345,24 +345,6 @@ END_TEST
 
 static struct sg_vm *vm;
 
-static void gicd_write(unsigned vcpu, uint32_t off, unsigned size, uint64_t val)
-{
-	ck_assert_int_eq(
-		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, true, &val),
-		SG_MMIO_DONE);
-}
-
-/* A read returns once everything before it is applied and durable. */
-static uint64_t gicd_read(unsigned vcpu, uint32_t off, unsigned size)
-{
-	uint64_t val = 0;
-
-	ck_assert_int_eq(
-		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, false, &val),
-		SG_MMIO_DONE);
-	return val;
-}
-
 /* "full snapshots N" of the counters the daemon logs on SIGUSR1. */
 static unsigned full_snapshots(struct harness_daemon *d)
 {
@@ -397,7 +379,6 @@ START_TEST(test_write_this_versions_golden_file)
 	char state[400], path[600], err[256];
 	const char *args[5] = { "--state-file", state, "--vm", "golden", NULL };
 	struct harness_daemon d;
-	struct sg_vm_config cfg = { 0 };
 	struct sg_vm_shape s;
 	struct golden_state *g;
 	char dir[] = "/tmp/splitgic-golden-XXXXXX";
@@ -412,47 +393,43 @@ START_TEST(test_write_this_versions_golden_file)
 	snprintf(state, sizeof(state), "%s/state", dir);
 	harness_daemon_start(&d, args);
 	harness_shape(&s, 4, 96, 1);
-	cfg.nr_vcpus = s.nr_vcpus;
-	cfg.mpidr = s.mpidr;
-	cfg.lr_count = s.lr_count;
-	cfg.nr_spis = s.nr_spis;
-	cfg.map = s.map;
-	ck_assert_int_eq(sg_vm_create(&cfg, &vm), 0);
-	ck_assert_msg(sg_vm_connect(vm, d.control_path, "golden", err, sizeof(err)) == 0, "%s",
-		      err);
+	vm = harness_vm_create(&s);
+	harness_vm_connect(vm, &d, "golden");
 
 	/* Phase 1: configuration, then a full snapshot (written within a
 	 * second while there are commits). */
-	gicd_write(0, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1 | GICD_CTLR_ENABLE_G0);
-	gicd_write(0, GICD_IGROUPR + 4, 4, 0xFFFF0000u);
-	gicd_write(1, GICD_IGROUPR + 8, 4, 0xFFFFFFFFu);
+	harness_gicd_write(vm, 0, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1 | GICD_CTLR_ENABLE_G0);
+	harness_gicd_write(vm, 0, GICD_IGROUPR + 4, 4, 0xFFFF0000u);
+	harness_gicd_write(vm, 1, GICD_IGROUPR + 8, 4, 0xFFFFFFFFu);
 	for (unsigned id = 32; id < 128; id++)
-		gicd_write(id % 4, GICD_IPRIORITYR + id, 1, 0x10 + 8 * (id % 28));
-	gicd_write(2, GICD_ICFGR + 4 * 3, 4, 0xAAAAAAAAu); /* 48..63 edge */
-	gicd_write(3, GICD_ICFGR + 4 * 6, 4, 0x0000AAAAu); /* 96..103 edge */
+		harness_gicd_write(vm, id % 4, GICD_IPRIORITYR + id, 1, 0x10 + 8 * (id % 28));
+	harness_gicd_write(vm, 2, GICD_ICFGR + 4 * 3, 4, 0xAAAAAAAAu); /* 48..63 edge */
+	harness_gicd_write(vm, 3, GICD_ICFGR + 4 * 6, 4, 0x0000AAAAu); /* 96..103 edge */
 	for (unsigned id = 32; id < 128; id++)
-		gicd_write(id % 4, GICD_IROUTER + 8 * id, 8,
-			   id % 7 == 0 ? GICD_IROUTER_IRM : s.mpidr[id % 4]);
-	gicd_write(0, GICD_ISENABLER + 4, 4, 0x00FFFFFFu);
-	gicd_write(1, GICD_ISENABLER + 8, 4, 0xF0F0F0F0u);
+		harness_gicd_write(vm, id % 4, GICD_IROUTER + 8 * id, 8,
+				   id % 7 == 0 ? GICD_IROUTER_IRM : s.mpidr[id % 4]);
+	harness_gicd_write(vm, 0, GICD_ISENABLER + 4, 4, 0x00FFFFFFu);
+	harness_gicd_write(vm, 1, GICD_ISENABLER + 8, 4, 0xF0F0F0F0u);
 	its_write(0, GITS_CBASER, GITS_CBASER_VALID | 0x40000000ull);
 	its_write(0, GITS_BASER + 0, GITS_BASER_VALID | (1ull << 56) | 0x40100000ull);
 	its_write(0, GITS_BASER + 8, GITS_BASER_VALID | (4ull << 56) | 0x40200000ull);
-	ck_assert_uint_eq(gicd_read(1, GICD_CTLR, 4) & GICD_CTLR_ENABLE_G1, GICD_CTLR_ENABLE_G1);
+	ck_assert_uint_eq(harness_gicd_read(vm, 1, GICD_CTLR, 4) & GICD_CTLR_ENABLE_G1,
+			  GICD_CTLR_ENABLE_G1);
 	usleep(1500 * 1000);
 	ck_assert_uint_ge(full_snapshots(&d), 2); /* the attach's and a periodic one */
 
 	/* Phase 2, in the journal: SPIs in flight at the (never running)
 	 * vCPUs, pending here while disabled, a level line high, priority
 	 * and routing changes. */
-	ck_assert_int_eq(sg_vm_set_spi_level(vm, 40, true), 0);	  /* level, to vCPU 0 */
-	ck_assert_int_eq(sg_vm_signal_spi_edge(vm, 49), 0);	  /* edge, 1-of-N */
-	ck_assert_int_eq(sg_vm_signal_spi_edge(vm, 57), 0);	  /* edge, disabled: stays */
-	gicd_write(2, GICD_ISPENDR + 4 * 3, 4, 1u << (100 - 96)); /* 100: disabled */
-	gicd_write(3, GICD_IPRIORITYR + 41, 1, 0xE0);
-	gicd_write(3, GICD_IROUTER + 8 * 42, 8, s.mpidr[3]);
-	gicd_write(0, GICD_ICENABLER + 4, 4, 1u << (45 - 32));
-	ck_assert_uint_ne(gicd_read(2, GICD_ISPENDR + 4, 4) & (1u << 8), 0);
+	ck_assert_int_eq(sg_vm_set_spi_level(vm, 40, true), 0); /* level, to vCPU 0 */
+	ck_assert_int_eq(sg_vm_signal_spi_edge(vm, 49), 0);	/* edge, 1-of-N */
+	ck_assert_int_eq(sg_vm_signal_spi_edge(vm, 57), 0);	/* edge, disabled: stays */
+	harness_gicd_write(vm, 2, GICD_ISPENDR + 4 * 3, 4, 1u << (100 - 96)); /* 100: disabled */
+	harness_gicd_write(vm, 3, GICD_IPRIORITYR + 41, 1, 0xE0);
+	harness_gicd_write(vm, 3, GICD_IROUTER + 8 * 42, 8, s.mpidr[3]);
+	harness_gicd_write(vm, 0, GICD_ICENABLER + 4, 4, 1u << (45 - 32));
+	/* A read returns once everything before it is applied and durable. */
+	ck_assert_uint_ne(harness_gicd_read(vm, 2, GICD_ISPENDR + 4, 4) & (1u << 8), 0);
 
 	/* Killed: whatever was committed is all there is. */
 	ck_assert_int_eq(kill(d.pid, SIGKILL), 0);
@@ -482,8 +459,6 @@ int main(void)
 {
 	Suite *s = suite_create("golden");
 	TCase *tc = tcase_create(getenv("GOLDEN_OUT") ? "write" : "golden");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	if (getenv("GOLDEN_OUT")) {
@@ -493,9 +468,5 @@ int main(void)
 		tcase_add_test(tc, test_the_daemon_resumes_every_golden_vm);
 	}
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

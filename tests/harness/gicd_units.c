@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness_files.h"
+
 /* Only what a private user manager needs differently, each said why. */
 static const char dropin_common[] =
 	"[Service]\n"
@@ -62,16 +64,8 @@ void gicd_units_control_path(const struct sd_user *m, const char *vm, char *path
 
 void gicd_units_dump_log(const struct sd_user *m, const char *vm)
 {
-	char path[256], line[1024];
-	FILE *f;
+	char path[256];
 
 	snprintf(path, sizeof(path), "%s/gicd-server-%s.log", m->runtime_dir, vm);
-	f = fopen(path, "r");
-	if (!f)
-		return;
-	fprintf(stderr, "---- gicd-server log (%s) ----\n", path);
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stderr);
-	fprintf(stderr, "---- end of log ----\n");
-	fclose(f);
+	harness_print_log("gicd-server", path);
 }

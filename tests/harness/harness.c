@@ -8,7 +8,6 @@
 #endif
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +22,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "gic_regs.h"
+#include "harness_files.h"
+#include "splitgic/agent.h"
+
 /* Safety net for a daemon that never gets ready: not a synchronisation. */
 #define READY_TIMEOUT_MS 60000
 #define MAX_EXTRA_ARGS	 32
@@ -34,16 +37,7 @@ static int pidfd_open_(pid_t pid)
 
 static void dump_log(const struct harness_daemon *d)
 {
-	char line[1024];
-	FILE *f = fopen(d->log_path, "r");
-
-	if (!f)
-		return;
-	fprintf(stderr, "---- gicd-server log (%s) ----\n", d->log_path);
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stderr);
-	fprintf(stderr, "---- end of log ----\n");
-	fclose(f);
+	harness_print_log("gicd-server", d->log_path);
 }
 
 static int notify_socket(const char *path)
@@ -359,15 +353,6 @@ int harness_daemon_restart(struct harness_daemon *d, int sig, const char *const 
 	return code;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 int harness_daemon_stop(struct harness_daemon *d)
 {
 	int code;
@@ -385,7 +370,7 @@ int harness_daemon_stop(struct harness_daemon *d)
 	if (d->notify_fd >= 0)
 		close(d->notify_fd);
 	d->notify_fd = -1;
-	nftw(d->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	harness_rm_tree(d->dir);
 	return code;
 }
 
@@ -455,3 +440,112 @@ int harness_memfd(size_t size)
 	ck_assert_msg(ftruncate(fd, (off_t)size) == 0, "ftruncate: %s", strerror(errno));
 	return fd;
 }
+
+/* ------------------------------------------- a VM through libvcpu-agent */
+
+void harness_vm_config(struct sg_vm_config *cfg, const struct sg_vm_shape *s)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->nr_vcpus = s->nr_vcpus;
+	cfg->mpidr = s->mpidr;
+	cfg->lr_count = s->lr_count;
+	cfg->nr_spis = s->nr_spis;
+	cfg->map = s->map;
+}
+
+struct sg_vm *harness_vm_create(const struct sg_vm_shape *s)
+{
+	struct sg_vm_config cfg;
+	struct sg_vm *vm = NULL;
+	int rc;
+
+	harness_vm_config(&cfg, s);
+	rc = sg_vm_create(&cfg, &vm);
+	ck_assert_msg(rc == 0, "sg_vm_create: %s", strerror(-rc));
+	return vm;
+}
+
+void harness_vm_connect(struct sg_vm *vm, struct harness_daemon *d, const char *name)
+{
+	char err[256] = "";
+	int rc = sg_vm_connect(vm, d->control_path, name, err, sizeof(err));
+
+	if (rc != 0)
+		dump_log(d);
+	ck_assert_msg(rc == 0, "sg_vm_connect (%d): %s", rc, err);
+}
+
+void harness_vm_enable_grp1(struct sg_vm *vm)
+{
+	for (unsigned i = 0; i < sg_vm_shape(vm)->nr_vcpus; i++) {
+		struct sg_cpuif *c = sg_vcpu_cpuif(sg_vm_vcpu(vm, i));
+
+		sg_cpuif_set_igrpen(c, 1, true);
+		sg_cpuif_set_pmr(c, 0xF8);
+	}
+}
+
+static void gicd_access(struct sg_vm *vm, unsigned vcpu, uint32_t off, unsigned size, bool write,
+			uint64_t *val)
+{
+	enum sg_mmio_result r =
+		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, write, val);
+
+	ck_assert_msg(r == SG_MMIO_DONE, "GICD %s of %u bytes at 0x%x via vCPU %u: result %d",
+		      write ? "write" : "read", size, off, vcpu, (int)r);
+}
+
+uint64_t harness_gicd_read(struct sg_vm *vm, unsigned vcpu, uint32_t off, unsigned size)
+{
+	uint64_t val = 0;
+
+	gicd_access(vm, vcpu, off, size, false, &val);
+	return val;
+}
+
+void harness_gicd_write(struct sg_vm *vm, unsigned vcpu, uint32_t off, unsigned size, uint64_t val)
+{
+	gicd_access(vm, vcpu, off, size, true, &val);
+}
+
+uint32_t harness_take_irq(struct sg_vm *vm, unsigned vcpu)
+{
+	struct sg_vcpu *vc = sg_vm_vcpu(vm, vcpu);
+	struct sg_cpuif *c = sg_vcpu_cpuif(vc);
+	uint32_t id = GIC_INTID_SPURIOUS;
+
+	/* sg_vcpu_wait() returns as soon as there is one: the slices only
+	 * bound the wait. */
+	for (int i = 0; i < 2000 && id == GIC_INTID_SPURIOUS; i++) {
+		sg_vcpu_wait(vc, 100000000ll);
+		sg_vcpu_flush(vc);
+		if (sg_cpuif_virq(c))
+			id = sg_cpuif_iar(c, 1);
+		sg_vcpu_sync(vc);
+	}
+	return id;
+}
+
+void harness_eoi(struct sg_vm *vm, unsigned vcpu, uint32_t intid)
+{
+	struct sg_vcpu *vc = sg_vm_vcpu(vm, vcpu);
+
+	sg_vcpu_flush(vc);
+	sg_cpuif_eoir(sg_vcpu_cpuif(vc), 1, intid);
+	sg_vcpu_sync(vc);
+}
+
+/* --------------------------------------------------------- test programs */
+
+#ifndef HARNESS_NO_CHECK
+int harness_run_suite(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+#endif

@@ -2,19 +2,26 @@
 /*
  * Test harness: start the real gicd-server binary ($GICD_SERVER) in a
  * private directory, wait for its readiness notification, attach a VM to
- * it, read its log, stop it and get its exit code.
+ * it, read its log, stop it and get its exit code; the VMM and guest side
+ * the tests share (create and connect an sg_vm, GICD accesses, take and EOI
+ * an interrupt); and the Check runner of their main().
  */
 #ifndef SPLITGIC_TEST_HARNESS_H
 #define SPLITGIC_TEST_HARNESS_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "splitgic/attach.h"
 #include "vm_shape.h"
 
 #define HARNESS_MAX_STORED 300
+
+struct sg_vm;
+struct sg_vm_config;
+struct Suite; /* Check's Suite */
 
 struct harness_daemon {
 	pid_t pid;
@@ -93,5 +100,46 @@ void harness_attach(struct harness_daemon *d, const struct sg_vm_shape *s,
 
 /* A memfd of size bytes for guest RAM tests. */
 int harness_memfd(size_t size);
+
+/* ------------------------------------------- a VM through libvcpu-agent */
+
+/* cfg for sg_vm_create() of a VM of shape s: its vCPUs, LRs, SPIs and
+ * address map, no RAM.  cfg->mpidr points into s. */
+void harness_vm_config(struct sg_vm_config *cfg, const struct sg_vm_shape *s);
+
+/* sg_vm_create() of shape s (no RAM, not attached); ck_assert on failure. */
+struct sg_vm *harness_vm_create(const struct sg_vm_shape *s);
+
+/* sg_vm_connect() of vm to daemon d as VM name; ck_assert on failure (with
+ * the daemon's log). */
+void harness_vm_connect(struct sg_vm *vm, struct harness_daemon *d, const char *name);
+
+/* Every vCPU's interface as a booted guest sets it: Group 1 enabled
+ * (ICC_IGRPEN1_EL1), priority mask 0xF8. */
+void harness_vm_enable_grp1(struct sg_vm *vm);
+
+/*
+ * A GICD register access trapped on vCPU vcpu of vm, made from the thread
+ * that owns that vCPU (outside its guest); ck_assert that it completed.  A
+ * read returns once the distributor applied every write posted before it.
+ */
+uint64_t harness_gicd_read(struct sg_vm *vm, unsigned vcpu, uint32_t off, unsigned size);
+void harness_gicd_write(struct sg_vm *vm, unsigned vcpu, uint32_t off, unsigned size, uint64_t val);
+
+/*
+ * vCPU vcpu's guest, run by the caller (the vCPU has no thread of its own):
+ * waits for a Group 1 interrupt and acknowledges it (IAR1); returns its
+ * INTID, or GIC_INTID_SPURIOUS if none came within a safety net of 200 s.
+ */
+uint32_t harness_take_irq(struct sg_vm *vm, unsigned vcpu);
+/* The guest's EOI of intid on vCPU vcpu (EOImode 0: drop and deactivate). */
+void harness_eoi(struct sg_vm *vm, unsigned vcpu, uint32_t intid);
+
+/* --------------------------------------------------------- test programs */
+
+/* Runs every test of s (CK_NORMAL output) and frees the runner; returns
+ * main()'s exit status: EXIT_SUCCESS if none failed.  Not with
+ * HARNESS_NO_CHECK. */
+int harness_run_suite(struct Suite *s);
 
 #endif

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -18,6 +17,8 @@
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include "harness_files.h"
 
 extern char **environ;
 
@@ -134,27 +135,9 @@ static bool wait_ready(int nfd, int pidfd)
 	}
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	remove(path);
-	return 0;
-}
-
 void sd_user_dump_log(const struct sd_user *m)
 {
-	char line[1024];
-	FILE *f = fopen(m->log_path, "r");
-
-	if (!f)
-		return;
-	fprintf(stderr, "---- systemd --user log (%s) ----\n", m->log_path);
-	while (fgets(line, sizeof(line), f))
-		fputs(line, stderr);
-	fprintf(stderr, "---- end of log ----\n");
-	fclose(f);
+	harness_print_log("systemd --user", m->log_path);
 }
 
 /*
@@ -265,7 +248,7 @@ int sd_user_start(struct sd_user *m, char *why, size_t whylen)
 	}
 	return open_notify_socket(m, why, whylen);
 fail_dir:
-	nftw(m->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+	harness_rm_tree(m->dir);
 	return -1;
 }
 
@@ -427,6 +410,6 @@ void sd_user_stop(struct sd_user *m)
 		m->pid = 0;
 	}
 	if (m->dir[0])
-		nftw(m->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS);
+		harness_rm_tree(m->dir);
 	m->dir[0] = '\0';
 }

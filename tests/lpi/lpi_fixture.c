@@ -15,7 +15,7 @@ struct lpi_fx fx;
 void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon)
 {
 	struct sg_vm_shape s;
-	struct sg_vm_config cfg = { 0 };
+	struct sg_vm_config cfg;
 	const char *emb = getenv("FX_EMBEDDED");
 	char err[256] = "";
 	void *p;
@@ -28,11 +28,7 @@ void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon)
 	ck_assert_ptr_ne(p, MAP_FAILED);
 	fx.ram = p;
 	harness_shape(&s, nr_vcpus, 64, 1);
-	cfg.nr_vcpus = s.nr_vcpus;
-	cfg.mpidr = s.mpidr;
-	cfg.lr_count = s.lr_count;
-	cfg.nr_spis = s.nr_spis;
-	cfg.map = s.map;
+	harness_vm_config(&cfg, &s);
 	cfg.nr_ram = 1;
 	cfg.ram[0] = (struct sg_vm_ram){
 		.gpa = RAM_GPA, .size = RAM_SIZE, .host = p, .fd = fx.memfd, .fd_offset = 0
@@ -48,16 +44,9 @@ void fx_setup(unsigned nr_vcpus, unsigned lpi_pool, bool with_daemon)
 		ck_assert_int_eq(sg_vm_attach_embedded(fx.vm, gicd_embedded_ops(), fx.emb), 0);
 	} else if (with_daemon) {
 		harness_daemon_start(&fx.d, NULL);
-		ck_assert_msg(sg_vm_connect(fx.vm, fx.d.control_path, "test", err, sizeof(err)) ==
-				      0,
-			      "%s", err);
+		harness_vm_connect(fx.vm, &fx.d, "test");
 	}
-	for (unsigned i = 0; i < nr_vcpus; i++) {
-		struct sg_cpuif *c = sg_vcpu_cpuif(vc(i));
-
-		sg_cpuif_set_igrpen(c, 1, true);
-		sg_cpuif_set_pmr(c, 0xF8);
-	}
+	harness_vm_enable_grp1(fx.vm);
 }
 
 void fx_teardown(void)

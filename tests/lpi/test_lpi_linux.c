@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 
 #include "lpi_fixture.h"
 
@@ -478,8 +477,6 @@ int main(void)
 {
 	Suite *s = suite_create("lpi-linux");
 	TCase *tc = tcase_create("linux");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, fx_teardown);
 	tcase_add_test(tc, linux_driver_sequence);
@@ -493,9 +490,5 @@ int main(void)
 	tcase_add_test(tc, dropped_when_lpis_off_or_beyond_idbits);
 	tcase_add_test(tc, msi_batch_travels_in_few_datagrams);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -9,7 +9,6 @@
  * GICR_CTLR, GICR_INVLPIR, GICR_INVALLR, GICR_SYNCR).
  */
 #include <pthread.h>
-#include <stdlib.h>
 
 #include "lpi_fixture.h"
 
@@ -374,8 +373,6 @@ int main(void)
 	Suite *s = suite_create("lpi-redist");
 	TCase *tc = tcase_create("redist");
 	TCase *tp = tcase_create("pool");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup2, fx_teardown);
 	tcase_add_test(tc, enable_reads_pending_table);
@@ -393,9 +390,5 @@ int main(void)
 	tcase_add_checked_fixture(tp, setup_pool4, fx_teardown);
 	tcase_add_test(tp, pool_exhaustion_keeps_every_lpi);
 	suite_add_tcase(s, tp);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -21,28 +21,10 @@ static struct sg_vm *vm;
 static char state_arg[400];
 static const char *args[3];
 
-static void gicd_write(unsigned vcpu, uint32_t off, unsigned size, uint64_t val)
-{
-	ck_assert_int_eq(
-		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, true, &val),
-		SG_MMIO_DONE);
-}
-
-static uint64_t gicd_read(unsigned vcpu, uint32_t off, unsigned size)
-{
-	uint64_t val = 0;
-
-	ck_assert_int_eq(
-		sg_vcpu_mmio(sg_vm_vcpu(vm, vcpu), SG_DEFAULT_GICD_BASE + off, size, false, &val),
-		SG_MMIO_DONE);
-	return val;
-}
-
 static void start(bool managed)
 {
 	struct sg_vm_shape s;
-	struct sg_vm_config cfg = { 0 };
-	char err[256], dir[300];
+	char dir[300];
 
 	/* The state file goes in a directory of its own that outlives each
 	 * instance: harness_daemon_restart keeps the harness directory. */
@@ -59,19 +41,9 @@ static void start(bool managed)
 		harness_daemon_start(&d, args);
 	}
 	harness_shape(&s, 2, 64, 0);
-	cfg.nr_vcpus = s.nr_vcpus;
-	cfg.mpidr = s.mpidr;
-	cfg.lr_count = s.lr_count;
-	cfg.nr_spis = s.nr_spis;
-	cfg.map = s.map;
-	ck_assert_int_eq(sg_vm_create(&cfg, &vm), 0);
-	ck_assert_msg(sg_vm_connect(vm, d.control_path, "test", err, sizeof(err)) == 0, "%s", err);
-	for (unsigned i = 0; i < 2; i++) {
-		struct sg_cpuif *c = sg_vcpu_cpuif(sg_vm_vcpu(vm, i));
-
-		sg_cpuif_set_igrpen(c, 1, true);
-		sg_cpuif_set_pmr(c, 0xF8);
-	}
+	vm = harness_vm_create(&s);
+	harness_vm_connect(vm, &d, "test");
+	harness_vm_enable_grp1(vm);
 }
 
 static void stop(void)
@@ -82,61 +54,37 @@ static void stop(void)
 		unlink(state_arg);
 }
 
-static uint32_t take_irq(unsigned v)
-{
-	struct sg_vcpu *vc = sg_vm_vcpu(vm, v);
-	struct sg_cpuif *c = sg_vcpu_cpuif(vc);
-	uint32_t id = GIC_INTID_SPURIOUS;
-
-	for (int i = 0; i < 2000 && id == GIC_INTID_SPURIOUS; i++) {
-		sg_vcpu_wait(vc, 100000000ll);
-		sg_vcpu_flush(vc);
-		if (sg_cpuif_virq(c))
-			id = sg_cpuif_iar(c, 1);
-		sg_vcpu_sync(vc);
-	}
-	return id;
-}
-
-static void eoi(unsigned v, uint32_t id)
-{
-	struct sg_vcpu *vc = sg_vm_vcpu(vm, v);
-
-	sg_vcpu_flush(vc);
-	sg_cpuif_eoir(sg_vcpu_cpuif(vc), 1, id);
-	sg_vcpu_sync(vc);
-}
-
 /* The same scenario whatever the restart: state before, writes and an
  * edge during, and an SPI in flight across it. */
 static void scenario(int sig)
 {
-	gicd_write(0, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1);
-	gicd_write(0, GICD_IPRIORITYR + 40, 1, 0x48);
-	gicd_write(0, GICD_IROUTER + 8 * 40, 8, 1);
-	gicd_write(0, GICD_ICFGR + 8, 4, 0x2u << 16); /* 40 edge */
-	gicd_write(1, GICD_ISENABLER + 4, 4, 1u << 8);
-	ck_assert_uint_eq(gicd_read(1, GICD_CTLR, 4) & GICD_CTLR_ENABLE_G1, GICD_CTLR_ENABLE_G1);
+	harness_gicd_write(vm, 0, GICD_CTLR, 4, GICD_CTLR_ENABLE_G1);
+	harness_gicd_write(vm, 0, GICD_IPRIORITYR + 40, 1, 0x48);
+	harness_gicd_write(vm, 0, GICD_IROUTER + 8 * 40, 8, 1);
+	harness_gicd_write(vm, 0, GICD_ICFGR + 8, 4, 0x2u << 16); /* 40 edge */
+	harness_gicd_write(vm, 1, GICD_ISENABLER + 4, 4, 1u << 8);
+	ck_assert_uint_eq(harness_gicd_read(vm, 1, GICD_CTLR, 4) & GICD_CTLR_ENABLE_G1,
+			  GICD_CTLR_ENABLE_G1);
 	/* In flight at vCPU 1 (pending, not yet taken) when the daemon goes. */
 	ck_assert_int_eq(sg_vm_signal_spi_edge(vm, 40), 0);
-	ck_assert_uint_eq(gicd_read(0, GICD_ISPENDR + 4, 4) & (1u << 8), 1u << 8);
+	ck_assert_uint_eq(harness_gicd_read(vm, 0, GICD_ISPENDR + 4, 4) & (1u << 8), 1u << 8);
 
 	harness_daemon_restart(&d, sig, args);
 
 	/* Posted while the new instance comes up, then read back. */
-	gicd_write(0, GICD_IPRIORITYR + 41, 1, 0x90);
-	ck_assert_uint_eq(gicd_read(1, GICD_IPRIORITYR + 40, 4), 0x00009048);
-	ck_assert_uint_eq(gicd_read(0, GICD_IROUTER + 8 * 40, 8), 1);
+	harness_gicd_write(vm, 0, GICD_IPRIORITYR + 41, 1, 0x90);
+	ck_assert_uint_eq(harness_gicd_read(vm, 1, GICD_IPRIORITYR + 40, 4), 0x00009048);
+	ck_assert_uint_eq(harness_gicd_read(vm, 0, GICD_IROUTER + 8 * 40, 8), 1);
 	/* The edge is handled exactly once. */
-	ck_assert_uint_eq(take_irq(1), 40);
-	eoi(1, 40);
-	ck_assert_uint_eq(gicd_read(0, GICD_ISPENDR + 4, 4) & (1u << 8), 0);
-	ck_assert_uint_eq(gicd_read(0, GICD_ISACTIVER + 4, 4) & (1u << 8), 0);
+	ck_assert_uint_eq(harness_take_irq(vm, 1), 40);
+	harness_eoi(vm, 1, 40);
+	ck_assert_uint_eq(harness_gicd_read(vm, 0, GICD_ISPENDR + 4, 4) & (1u << 8), 0);
+	ck_assert_uint_eq(harness_gicd_read(vm, 0, GICD_ISACTIVER + 4, 4) & (1u << 8), 0);
 	ck_assert(!sg_vcpu_pending_irq(sg_vm_vcpu(vm, 1)));
 	/* And the distributor keeps working: a new edge after the restart. */
 	ck_assert_int_eq(sg_vm_signal_spi_edge(vm, 40), 0);
-	ck_assert_uint_eq(take_irq(1), 40);
-	eoi(1, 40);
+	ck_assert_uint_eq(harness_take_irq(vm, 1), 40);
+	harness_eoi(vm, 1, 40);
 	ck_assert_uint_ge(sg_vm_stat(vm, SG_VM_RESUMES), 1);
 }
 
@@ -181,8 +129,6 @@ int main(void)
 {
 	Suite *s = suite_create("restart");
 	TCase *tc = tcase_create("restart");
-	SRunner *sr;
-	int failed;
 
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_sigkill_state_file);
@@ -190,9 +136,5 @@ int main(void)
 	tcase_add_test(tc, test_sigkill_fd_store);
 	tcase_add_test(tc, test_sigterm_fd_store);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -62,6 +62,8 @@ static struct {
 	pthread_cond_t cond;
 	atomic_uint failures;
 	char first_failure[512];
+	atomic_uint in_handler; /* vCPU + 1 in fx_stay_in_handler(), 0: none */
+	atomic_bool release;	/* fx_release_handler() was called */
 } fx;
 
 /* ------------------------------------------------------------ helpers */
@@ -309,6 +311,40 @@ bool fx_guest_block(unsigned vcpu, bool (*pred)(void *arg), void *arg)
 	return true;
 }
 
+static bool handler_released(void *arg)
+{
+	(void)arg;
+	return atomic_load(&fx.release);
+}
+
+void fx_stay_in_handler(unsigned vcpu)
+{
+	atomic_store(&fx.in_handler, vcpu + 1);
+	fx_notify();
+	fx_guest_block(vcpu, handler_released, NULL);
+	atomic_store(&fx.in_handler, 0);
+	atomic_store(&fx.release, false);
+}
+
+static bool in_handler(void *arg)
+{
+	return atomic_load(&fx.in_handler) == *(unsigned *)arg + 1;
+}
+
+void fx_wait_in_handler(unsigned vcpu)
+{
+	char what[48];
+
+	snprintf(what, sizeof(what), "vCPU %u in its handler", vcpu);
+	fx_wait(in_handler, &vcpu, what);
+}
+
+void fx_release_handler(void)
+{
+	atomic_store(&fx.release, true);
+	fx_notify();
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct fx_vcpu *vc = arg;
@@ -373,7 +409,6 @@ static void wake_redistributor(struct fx_vcpu *vc)
 void fx_setup(unsigned nr_vcpus, unsigned nr_spis)
 {
 	struct sg_vm_shape s;
-	struct sg_vm_config cfg = { 0 };
 	pthread_condattr_t ca;
 	char err[256];
 
@@ -394,33 +429,23 @@ void fx_setup(unsigned nr_vcpus, unsigned nr_spis)
 	if (!embedded)
 		harness_daemon_start(&fx.d, args);
 	harness_shape(&s, nr_vcpus, nr_spis, 0);
-	cfg.nr_vcpus = s.nr_vcpus;
-	cfg.mpidr = s.mpidr;
-	cfg.lr_count = s.lr_count;
-	cfg.nr_spis = s.nr_spis;
-	cfg.map = s.map;
-	ck_assert_int_eq(sg_vm_create(&cfg, &fx.vm), 0);
+	fx.vm = harness_vm_create(&s);
 	if (embedded) {
 		/* The same core in this process (docs/embedded.md). */
 		ck_assert_msg(gicd_embedded_create(&s, NULL, 0, &fx.emb, err, sizeof(err)) == 0,
 			      "%s", err);
 		ck_assert_int_eq(sg_vm_attach_embedded(fx.vm, gicd_embedded_ops(), fx.emb), 0);
 	} else {
-		ck_assert_msg(sg_vm_connect(fx.vm, fx.d.control_path, "test", err, sizeof(err)) ==
-				      0,
-			      "%s", err);
+		harness_vm_connect(fx.vm, &fx.d, "test");
 	}
 	fx.nr_vcpus = nr_vcpus;
 	fx.nr_spis = nr_spis;
+	harness_vm_enable_grp1(fx.vm);
 	for (unsigned i = 0; i < nr_vcpus; i++) {
 		struct fx_vcpu *vc = &fx.vc[i];
-		struct sg_cpuif *c;
 
 		vc->idx = i;
 		vc->v = sg_vm_vcpu(fx.vm, i);
-		c = sg_vcpu_cpuif(vc->v);
-		sg_cpuif_set_igrpen(c, 1, true);
-		sg_cpuif_set_pmr(c, 0xF8);
 		sg_vcpu_set_kick_fn(vc->v, kick_cb, vc);
 		wake_redistributor(vc);
 		/* Report the group enables and wakefulness (CpuState) before any

@@ -85,6 +85,18 @@ bool fx_guest_block(unsigned vcpu, bool (*pred)(void *arg), void *arg);
  * out): what its LRs held at that flush is still there. */
 bool fx_parked(unsigned vcpu);
 
+/*
+ * A guest that stays in its handler until the test lets it go, for tests
+ * that look at or change an SPI while its owner handles it.  From a handler
+ * hook, fx_stay_in_handler() blocks in the guest (fx_guest_block()) until
+ * the main thread calls fx_release_handler(); fx_wait_in_handler() waits
+ * until vcpu is there (fails the test at the liveness bound).  One vCPU at a
+ * time; each fx_release_handler() lets one stay end.
+ */
+void fx_stay_in_handler(unsigned vcpu);
+void fx_wait_in_handler(unsigned vcpu);
+void fx_release_handler(void);
+
 /* GICD accesses as vCPU `via` (ck_assert on failure; main thread). */
 uint64_t fx_read(unsigned via, uint32_t off, unsigned size);
 void fx_write(unsigned via, uint32_t off, unsigned size, uint64_t val);

@@ -8,8 +8,8 @@
  * wired line.
  */
 #include <check.h>
-#include <stdlib.h>
 
+#include "harness.h"
 #include "spi_fixture.h"
 
 #define NV     2
@@ -146,8 +146,6 @@ int main(void)
 {
 	Suite *s = suite_create("spi-msg");
 	TCase *tc = tcase_create("msg");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_setspi_edge_once_per_write);
@@ -155,9 +153,5 @@ int main(void)
 	tcase_add_test(tc, test_setspi_level_held_until_clrspi);
 	tcase_add_test(tc, test_setspi_level_independent_of_line);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -17,8 +17,8 @@
  */
 #include <check.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 
+#include "harness.h"
 #include "spi_fixture.h"
 
 #define NV	   2
@@ -110,36 +110,23 @@ START_TEST(test_disable_while_pending_level)
 }
 END_TEST
 
-/* vCPU 1 stays in its handler for `hold_id` until released (kicks honoured). */
-static atomic_bool in_handler, release;
-static uint32_t hold_id;
-
-static bool released(void *arg)
-{
-	(void)arg;
-	return atomic_load(&release);
-}
-
-static bool entered(void *arg)
-{
-	(void)arg;
-	return atomic_load(&in_handler);
-}
-
 static bool parked(void *arg)
 {
 	(void)arg;
 	return fx_parked(1);
 }
 
+/* vCPU 1 stays in its handler for `hold_id` until released (kicks honoured),
+ * the first time only. */
+static atomic_bool held;
+static uint32_t hold_id;
+
 static void blocking_handler(unsigned vcpu, uint32_t intid, void *arg)
 {
 	(void)arg;
-	if (intid != hold_id || atomic_load(&in_handler))
+	if (intid != hold_id || atomic_exchange(&held, true))
 		return;
-	atomic_store(&in_handler, true);
-	fx_notify();
-	fx_guest_block(vcpu, released, NULL);
+	fx_stay_in_handler(vcpu);
 }
 
 static void disable_while_active(void)
@@ -153,14 +140,13 @@ static void disable_while_active(void)
 	fx_enable(0, id);
 	fx_start(1);
 	raise_spi(id, true);
-	fx_wait(entered, NULL, "vCPU 1 in its handler");
+	fx_wait_in_handler(1);
 	fx_disable(0, id);
 	ck_assert(fx_active(0, id));
 	/* A new edge while disabled and active: pending, held back. */
 	raise_spi(id, true);
 	ck_assert(fx_pending(0, id));
-	atomic_store(&release, true);
-	fx_notify();
+	fx_release_handler();
 	fx_wait_done(1, 1);
 	/* The guest deactivated it although it is disabled. */
 	ck_assert(!fx_active(0, id));
@@ -284,7 +270,7 @@ static void priority_change_while_queued(bool busy)
 	if (busy) {
 		fx_start(1);
 		raise_spi(hold, true);
-		fx_wait(entered, NULL, "vCPU 1 in its handler");
+		fx_wait_in_handler(1);
 	}
 	for (uint32_t i = 0; i < Q_COUNT; i++)
 		raise_spi(Q_FIRST + i, true);
@@ -304,8 +290,7 @@ static void priority_change_while_queued(bool busy)
 	ck_assert(fx_pending(0, 53));
 	ck_assert_msg(fx_pending(0, 48), "SPI 48 lost its pending state to a priority change");
 	if (busy) {
-		atomic_store(&release, true);
-		fx_notify();
+		fx_release_handler();
 	} else {
 		fx_start(1);
 	}
@@ -345,8 +330,6 @@ int main(void)
 {
 	Suite *s = suite_create("spi-pending");
 	TCase *tc = tcase_create("pending");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_disable_while_pending_edge);
@@ -360,9 +343,5 @@ int main(void)
 	tcase_add_test(tc, test_priority_change_while_queued);
 	tcase_add_test(tc, test_priority_change_while_in_lr);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "harness.h"
 #include "spi_fixture.h"
 
 #define NV 3
@@ -31,30 +32,12 @@ static void teardown(void)
 }
 
 /* vCPU 1 stays in its handler for X until released (kicks honoured). */
-static atomic_bool in_handler, release;
-
-static bool released(void *arg)
-{
-	(void)arg;
-	return atomic_load(&release);
-}
-
-static bool entered(void *arg)
-{
-	(void)arg;
-	return atomic_load(&in_handler);
-}
-
 static void hold_x_handler(unsigned vcpu, uint32_t intid, void *arg)
 {
 	(void)arg;
 	if (intid != X)
 		return;
-	atomic_store(&in_handler, true);
-	fx_notify();
-	fx_guest_block(vcpu, released, NULL);
-	atomic_store(&in_handler, false);
-	atomic_store(&release, false);
+	fx_stay_in_handler(vcpu);
 	/* A level X: the device drops the line before the EOI. */
 	if (sg_vm_set_spi_level(fx_vm(), X, false) != 0)
 		fx_fail("dropping the line failed");
@@ -84,11 +67,10 @@ static void active_while_in_handler(bool edge)
 			ck_assert_int_eq(sg_vm_signal_spi_edge(fx_vm(), X), 0);
 		else
 			ck_assert_int_eq(sg_vm_set_spi_level(fx_vm(), X, true), 0);
-		fx_wait(entered, NULL, "vCPU 1 in its handler");
+		fx_wait_in_handler(1);
 		/* Active at vCPU 1; a level line still high is pending too. */
 		expect_state(X, !edge, true);
-		atomic_store(&release, true);
-		fx_notify();
+		fx_release_handler();
 		fx_wait_done(1, r);
 		expect_state(X, false, false);
 	}
@@ -121,13 +103,12 @@ START_TEST(test_pending_not_acked_while_owner_in_handler)
 	fx_enable(0, Y);
 	fx_start_all();
 	ck_assert_int_eq(sg_vm_signal_spi_edge(fx_vm(), X), 0);
-	fx_wait(entered, NULL, "vCPU 1 in its handler");
+	fx_wait_in_handler(1);
 	ck_assert_int_eq(sg_vm_signal_spi_edge(fx_vm(), Y), 0);
 	expect_state(Y, true, false);
 	expect_state(X, false, true);
 	ck_assert_uint_eq(fx_handled_total(Y), 0);
-	atomic_store(&release, true);
-	fx_notify();
+	fx_release_handler();
 	fx_wait_handled(Y, 1);
 	fx_wait_all_done();
 	expect_state(X, false, false);
@@ -334,8 +315,6 @@ int main(void)
 {
 	Suite *s = suite_create("spi-reads");
 	TCase *tc = tcase_create("reads");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_active_while_owner_in_handler_edge);
@@ -344,9 +323,5 @@ int main(void)
 	tcase_add_test(tc, test_reads_consistent_with_owner);
 	tcase_add_test(tc, test_many_reads_of_many_owned_spis);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

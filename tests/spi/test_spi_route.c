@@ -8,9 +8,8 @@
  * 1-of-N selects among PEs that can take the interrupt).
  */
 #include <check.h>
-#include <stdatomic.h>
-#include <stdlib.h>
 
+#include "harness.h"
 #include "spi_fixture.h"
 
 #define NV 4
@@ -75,30 +74,14 @@ START_TEST(test_reroute_pending_level)
 }
 END_TEST
 
-/* A handler that stays in the guest until released (kicks honoured). */
-static atomic_bool in_handler, release;
-
-static bool released(void *arg)
-{
-	(void)arg;
-	return atomic_load(&release);
-}
-
-static bool entered(void *arg)
-{
-	(void)arg;
-	return atomic_load(&in_handler);
-}
-
+/* vCPU 1 stays in its handler until released (kicks honoured). */
 static void blocking_handler(unsigned vcpu, uint32_t intid, void *arg)
 {
 	(void)arg;
 	(void)intid;
 	if (vcpu != 1)
 		return;
-	atomic_store(&in_handler, true);
-	fx_notify();
-	fx_guest_block(vcpu, released, NULL);
+	fx_stay_in_handler(vcpu);
 }
 
 START_TEST(test_reroute_active_edge)
@@ -112,7 +95,7 @@ START_TEST(test_reroute_active_edge)
 	fx_start(1);
 	fx_start(2);
 	ck_assert_int_eq(sg_vm_signal_spi_edge(fx_vm(), id), 0);
-	fx_wait(entered, NULL, "vCPU 1 in its handler");
+	fx_wait_in_handler(1);
 	fx_write(0, GICD_IROUTER + 8 * id, 8, fx_route(2));
 	/* Active at vCPU 1 whatever the routing says now. */
 	ck_assert(fx_active(0, id));
@@ -121,8 +104,7 @@ START_TEST(test_reroute_active_edge)
 	ck_assert_int_eq(sg_vm_signal_spi_edge(fx_vm(), id), 0);
 	ck_assert(fx_pending(0, id));
 	ck_assert_uint_eq(fx_handled_total(id), 1);
-	atomic_store(&release, true);
-	fx_notify();
+	fx_release_handler();
 	fx_wait_handled(id, 2);
 	fx_wait_all_done();
 	fx_assert_idle(0, id, 1);
@@ -185,8 +167,6 @@ int main(void)
 {
 	Suite *s = suite_create("spi-route");
 	TCase *tc = tcase_create("route");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_reroute_pending_edge);
@@ -195,9 +175,5 @@ int main(void)
 	tcase_add_test(tc, test_1ofn_exactly_once_spread);
 	tcase_add_test(tc, test_1ofn_skips_group_disabled_vcpu);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

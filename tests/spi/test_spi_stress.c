@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "harness.h"
 #include "spi_fixture.h"
 
 #define NV	  4  /* vCPUs running guests */
@@ -368,17 +369,11 @@ int main(void)
 {
 	Suite *s = suite_create("spi-stress");
 	TCase *tc = tcase_create("stress");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_stress);
 	tcase_add_test(tc, test_stress_with_config_churn);
 	tcase_add_test(tc, test_stress_with_config_churn_all);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }

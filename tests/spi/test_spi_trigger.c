@@ -8,8 +8,8 @@
  */
 #include <check.h>
 #include <stdatomic.h>
-#include <stdlib.h>
 
+#include "harness.h"
 #include "spi_fixture.h"
 
 #define NV	  4
@@ -133,29 +133,11 @@ START_TEST(test_level_redelivered_eoimode1)
 END_TEST
 
 /* vCPU 1 stays in its handler until released (kicks honoured). */
-static atomic_bool in_handler, release;
-
-static bool released(void *arg)
-{
-	(void)arg;
-	return atomic_load(&release);
-}
-
-static bool entered(void *arg)
-{
-	(void)arg;
-	return atomic_load(&in_handler);
-}
-
 static void blocking_handler(unsigned vcpu, uint32_t intid, void *arg)
 {
 	(void)arg;
 	(void)intid;
-	atomic_store(&in_handler, true);
-	fx_notify();
-	fx_guest_block(vcpu, released, NULL);
-	atomic_store(&in_handler, false);
-	atomic_store(&release, false);
+	fx_stay_in_handler(vcpu);
 }
 
 /*
@@ -208,7 +190,7 @@ START_TEST(test_level_dropped_after_reenable_while_active)
 		ck_assert(fx_pending(0, STALL));
 		sg_vcpu_flush(v2); /* vCPU 2 enters the guest, STALL in an LR */
 		ck_assert_int_eq(sg_vm_set_spi_level(fx_vm(), LEVEL_SPI, true), 0);
-		fx_wait(entered, NULL, "vCPU 1 in its handler");
+		fx_wait_in_handler(1);
 		fx_disable(0, LEVEL_SPI);
 		fx_enable(0, LEVEL_SPI);
 		/* Active, and pending: the line is still high. */
@@ -219,8 +201,7 @@ START_TEST(test_level_dropped_after_reenable_while_active)
 		(void)fx_read(0, GICD_CTLR, 4);
 		ck_assert_int_eq(sg_vm_set_spi_level(fx_vm(), LEVEL_SPI, false), 0);
 		w = (struct entry_wait){ fx_handled(1, LEVEL_SPI), fx_idle_entries(1) };
-		atomic_store(&release, true);
-		fx_notify();
+		fx_release_handler();
 		fx_wait_done(1, r);
 		fx_wait(next_entry, &w, "vCPU 1 entering the guest again");
 		sg_vcpu_sync(v2); /* lets the bus thread go on */
@@ -242,8 +223,6 @@ int main(void)
 {
 	Suite *s = suite_create("spi-trigger");
 	TCase *tc = tcase_create("trigger");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_edge_once_on_routed_vcpu);
@@ -253,9 +232,5 @@ int main(void)
 	tcase_add_test(tc, test_level_redelivered_eoimode1);
 	tcase_add_test(tc, test_level_dropped_after_reenable_while_active);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return harness_run_suite(s);
 }
