@@ -73,6 +73,7 @@ static bool restart_once(struct restarter *r)
 	const char *sig_name = sig == SIGTERM ? "SIGTERM" : "SIGKILL";
 	int expect = sig == SIGTERM ? 0 : 128 + SIGKILL;
 	uint64_t reconnects = sg_vm_stat(r->vm, SG_VM_RECONNECTS);
+	uint64_t resumes = sg_vm_stat(r->vm, SG_VM_RESUMES);
 	bool alive = daemon_alive(r->d), forced;
 	int64_t t0, t_ready, t_attach;
 	char err[256];
@@ -107,6 +108,16 @@ static bool restart_once(struct restarter *r)
 		usleep(ATTACH_POLL_US);
 	}
 	t_attach = now_ns();
+	/* And the new daemon's Resume handled (the replay sent): a restart is
+	 * over, and the teardown never finds one half done. */
+	while (sg_vm_stat(r->vm, SG_VM_RESUMES) == resumes) {
+		if (now_ns() - t0 > ATTACH_LIMIT_NS) {
+			failed(r, "restart %u: the agent did not resume", nr);
+			r->fatal(r->ctx, r->last_failure);
+			return false;
+		}
+		usleep(ATTACH_POLL_US);
+	}
 	if (sig == SIGTERM)
 		r->st.sigterm++;
 	else

@@ -587,9 +587,11 @@ static bool receive(struct sg_vm *vm)
 	return true;
 }
 
-/* How long the bus thread keeps trying to re-attach to a restarted daemon. */
-#define REATTACH_LIMIT_S  60
-#define REATTACH_RETRY_MS 20
+/* How long the bus thread keeps trying to re-attach to a restarted daemon,
+ * and how often: from 1 ms, doubling up to 20 ms (a daemon restarted at
+ * once listens within a few ms; one that takes longer is not hammered). */
+#define REATTACH_LIMIT_S      60
+#define REATTACH_RETRY_MAX_MS 20
 
 /*
  * The daemon hung up and there is no fd store holding the channels: it is
@@ -601,7 +603,7 @@ static bool reattach(struct sg_vm *vm)
 {
 	struct sg_attachment *old = vm->bus.att, next;
 	struct sg_ram_desc ram[SG_MAX_RAM_REGIONS];
-	unsigned attempts = 0;
+	unsigned waited_ms = 0, delay_ms = 1, next_report_ms = 1000;
 	char err[256];
 
 	for (unsigned i = 0; i < vm->nr_ram; i++)
@@ -615,15 +617,19 @@ static bool reattach(struct sg_vm *vm)
 			      old->resume_token, old->resume_token_len, ATTACH_TIMEOUT_MS, &next,
 			      err, sizeof(err)) == 0)
 			break;
-		attempts++;
-		if (attempts * REATTACH_RETRY_MS % 1000 == 0)
+		if (waited_ms >= next_report_ms) {
 			sg_warn("vcpu-agent: gicd-server still not back after %u s: %s",
-				attempts * REATTACH_RETRY_MS / 1000, err);
-		if (attempts * REATTACH_RETRY_MS >= REATTACH_LIMIT_S * 1000) {
+				waited_ms / 1000, err);
+			next_report_ms += 1000;
+		}
+		if (waited_ms >= REATTACH_LIMIT_S * 1000) {
 			sg_err("vcpu-agent: gave up re-attaching to gicd-server: %s", err);
 			return false;
 		}
-		usleep(REATTACH_RETRY_MS * 1000);
+		usleep(delay_ms * 1000);
+		waited_ms += delay_ms;
+		delay_ms =
+			delay_ms * 2 > REATTACH_RETRY_MAX_MS ? REATTACH_RETRY_MAX_MS : delay_ms * 2;
 	}
 	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++)
 		mmio_chan_swap_fd(&vm->vcpus[i].chan, next.mmio_fd[i]);
