@@ -11,11 +11,11 @@
 #include "vm_shape.h"
 
 enum sg_access {
-	SG_ACCESS_NONE,   /* not a GIC frame */
+	SG_ACCESS_NONE,	  /* not a GIC frame */
 	SG_ACCESS_LOCAL,  /* served by the vCPU's agent (redistributor frames) */
-	SG_ACCESS_WAIT,   /* sent on the MMIO channel; the vCPU waits for MmioReply */
+	SG_ACCESS_WAIT,	  /* sent on the MMIO channel; the vCPU waits for MmioReply */
 	SG_ACCESS_POSTED, /* sent on the MMIO channel; the vCPU continues at once */
-	SG_ACCESS_MSI,    /* GITS_TRANSLATER: becomes an Msi message (posted) */
+	SG_ACCESS_MSI,	  /* GITS_TRANSLATER: becomes an Msi message (posted) */
 };
 
 enum sg_access sg_access_policy(const struct sg_frame_hit *hit, bool write);

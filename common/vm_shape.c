@@ -72,11 +72,11 @@ bool sg_shape_check(const struct sg_vm_shape *s, const char **why)
 		*why = "too many ITS frames (max 4)";
 		return false;
 	}
-	r[nr++] = (struct range){s->map.gicd_base, GICD_FRAME_SIZE, "GICD"};
-	r[nr++] = (struct range){s->map.gicr_base, (uint64_t)s->nr_vcpus * GICR_FRAME_SIZE,
-				 "GICR"};
+	r[nr++] = (struct range){ s->map.gicd_base, GICD_FRAME_SIZE, "GICD" };
+	r[nr++] =
+		(struct range){ s->map.gicr_base, (uint64_t)s->nr_vcpus * GICR_FRAME_SIZE, "GICR" };
 	for (unsigned i = 0; i < s->map.nr_its; i++)
-		r[nr++] = (struct range){s->map.its_base[i], GITS_FRAME_SIZE, "ITS"};
+		r[nr++] = (struct range){ s->map.its_base[i], GITS_FRAME_SIZE, "ITS" };
 	for (unsigned i = 0; i < nr; i++) {
 		if (r[i].base % 0x10000 != 0) {
 			*why = "GIC frame not 64 KiB aligned";
@@ -148,22 +148,22 @@ bool sg_addr_decode(const struct sg_vm_shape *s, uint64_t addr, struct sg_frame_
 	const struct sg_addr_map *m = &s->map;
 
 	if (in_frame(addr, m->gicd_base, GICD_FRAME_SIZE)) {
-		*hit = (struct sg_frame_hit){SG_FRAME_GICD, 0, addr - m->gicd_base};
+		*hit = (struct sg_frame_hit){ SG_FRAME_GICD, 0, addr - m->gicd_base };
 		return true;
 	}
 	if (in_frame(addr, m->gicr_base, (uint64_t)s->nr_vcpus * GICR_FRAME_SIZE)) {
 		uint64_t off = addr - m->gicr_base;
 
-		*hit = (struct sg_frame_hit){SG_FRAME_GICR, (unsigned)(off / GICR_FRAME_SIZE),
-					     off % GICR_FRAME_SIZE};
+		*hit = (struct sg_frame_hit){ SG_FRAME_GICR, (unsigned)(off / GICR_FRAME_SIZE),
+					      off % GICR_FRAME_SIZE };
 		return true;
 	}
 	for (unsigned i = 0; i < m->nr_its; i++)
 		if (in_frame(addr, m->its_base[i], GITS_FRAME_SIZE)) {
-			*hit = (struct sg_frame_hit){SG_FRAME_ITS, i, addr - m->its_base[i]};
+			*hit = (struct sg_frame_hit){ SG_FRAME_ITS, i, addr - m->its_base[i] };
 			return true;
 		}
-	*hit = (struct sg_frame_hit){SG_FRAME_NONE, 0, 0};
+	*hit = (struct sg_frame_hit){ SG_FRAME_NONE, 0, 0 };
 	return false;
 }
 

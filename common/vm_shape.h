@@ -13,8 +13,8 @@
 #include "wire.pb-c.h"
 
 /* One MMIO socketpair per vCPU travels with Hello, so SCM_MAX_FD bounds this. */
-#define SG_MAX_VCPUS 128u
-#define SG_MAX_ITS 4u
+#define SG_MAX_VCPUS	   128u
+#define SG_MAX_ITS	   4u
 #define SG_MAX_RAM_REGIONS 16u
 
 struct sg_addr_map {
@@ -36,7 +36,7 @@ enum sg_frame { SG_FRAME_NONE, SG_FRAME_GICD, SG_FRAME_GICR, SG_FRAME_ITS };
 
 struct sg_frame_hit {
 	enum sg_frame frame;
-	unsigned index;  /* vCPU for GICR, ITS number for ITS */
+	unsigned index;	 /* vCPU for GICR, ITS number for ITS */
 	uint64_t offset; /* within the frame (GICR: within the vCPU's 128 KiB) */
 };
 

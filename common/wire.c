@@ -87,8 +87,8 @@ int sg_wire_send_raw(int fd, const void *buf, size_t len, const int *fds, unsign
 		char buf[CMSG_SPACE(sizeof(int) * SG_WIRE_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {.iov_base = (void *)buf, .iov_len = len};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n;
 
 	if (nfds > SG_WIRE_MAX_FDS)
@@ -123,8 +123,7 @@ int sg_wire_send(int fd, const Sg__Envelope *env, const int *fds, unsigned nfds)
 	return sg_wire_send_raw(fd, buf, (size_t)len, fds, nfds);
 }
 
-ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
-		     unsigned *nfds)
+ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds, unsigned *nfds)
 {
 	return sg_wire_recv_flags(fd, buf, cap, fds, max_fds, nfds, 0);
 }
@@ -136,8 +135,8 @@ ssize_t sg_wire_recv_flags(int fd, void *buf, size_t cap, int *fds, unsigned max
 		char buf[CMSG_SPACE(sizeof(int) * SG_WIRE_MAX_FDS)];
 		struct cmsghdr align;
 	} ctl;
-	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1};
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	bool fds_lost = false;
 	ssize_t n;
 
@@ -180,7 +179,7 @@ ssize_t sg_wire_recv_flags(int fd, void *buf, size_t cap, int *fds, unsigned max
 	if (n == 0) {
 		/* SEQPACKET returns 0 both for an empty datagram and at EOF; only
 		 * a hung-up peer sets POLLRDHUP/POLLHUP. */
-		struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+		struct pollfd p = { .fd = fd, .events = POLLRDHUP };
 
 		if (poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)))
 			return 0;
@@ -222,13 +221,15 @@ static bool unknown_fields_valid(const ProtobufCMessage *m, unsigned depth)
 			continue;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t n = *(const size_t *)(base + f->quantifier_offset);
-			ProtobufCMessage *const *v = *(ProtobufCMessage *const *const *)(base + f->offset);
+			ProtobufCMessage *const *v =
+				*(ProtobufCMessage *const *const *)(base + f->offset);
 
 			for (size_t j = 0; j < n; j++)
 				if (!unknown_fields_valid(v[j], depth + 1))
 					return false;
 		} else {
-			const ProtobufCMessage *sub = *(ProtobufCMessage *const *)(base + f->offset);
+			const ProtobufCMessage *sub =
+				*(ProtobufCMessage *const *)(base + f->offset);
 
 			/* A oneof member that is not the chosen one aliases another. */
 			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF &&
@@ -244,7 +245,7 @@ static bool unknown_fields_valid(const ProtobufCMessage *m, unsigned depth)
 enum sg_wire_err sg_wire_decode(const void *buf, size_t len, struct sg_arena *arena,
 				Sg__Envelope **out)
 {
-	ProtobufCAllocator alloc = {arena_alloc, arena_free, arena};
+	ProtobufCAllocator alloc = { arena_alloc, arena_free, arena };
 	Sg__Envelope *env;
 
 	*out = NULL;
@@ -287,39 +288,39 @@ struct body_rule {
 	const char *name;
 	enum sg_chan_kind kind;
 	enum sg_dir dir;
-	bool in_batch;  /* may appear inside a Batch (bus only) */
+	bool in_batch;	/* may appear inside a Batch (bus only) */
 	bool sequenced; /* carries a channel seq when sent to the daemon */
 };
 
 /* The direction table of docs/protocol.md. */
 static const struct body_rule body_rules[] = {
-	{SG__ENVELOPE__BODY_HELLO, "hello", SG_CHAN_CONTROL, SG_TO_DAEMON, false, false},
-	{SG__ENVELOPE__BODY_WELCOME, "welcome", SG_CHAN_CONTROL, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_MMIO, "mmio", SG_CHAN_MMIO, SG_TO_DAEMON, false, true},
-	{SG__ENVELOPE__BODY_MSI, "msi", SG_CHAN_MMIO, SG_TO_DAEMON, false, true},
-	{SG__ENVELOPE__BODY_MMIO_REPLY, "mmio_reply", SG_CHAN_MMIO, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_DURABLE, "durable", SG_CHAN_MMIO, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_RESUME, "resume", SG_CHAN_MMIO, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_DELIVER, "deliver", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_RETRACT, "retract", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_QUERY, "query", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_INV, "inv", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_INV_ALL, "inv_all", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_SYNC, "sync", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_MOVE, "move", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_MOV_ALL, "mov_all", SG_CHAN_BUS, SG_TO_VMM, true, false},
-	{SG__ENVELOPE__BODY_DURABLE, "durable", SG_CHAN_BUS, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_RESUME, "resume", SG_CHAN_BUS, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_BATCH, "batch", SG_CHAN_BUS, SG_TO_VMM, false, false},
-	{SG__ENVELOPE__BODY_QUERY_REPLY, "query_reply", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
-	{SG__ENVELOPE__BODY_DEACTIVATED, "deactivated", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
-	{SG__ENVELOPE__BODY_SYNC_DONE, "sync_done", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
-	{SG__ENVELOPE__BODY_RESYNC, "resync", SG_CHAN_BUS, SG_TO_DAEMON, false, true},
-	{SG__ENVELOPE__BODY_CPU_STATE, "cpu_state", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
-	{SG__ENVELOPE__BODY_ACK, "ack", SG_CHAN_BUS, SG_TO_DAEMON, false, false},
-	{SG__ENVELOPE__BODY_SPI_LEVEL, "spi_level", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
-	{SG__ENVELOPE__BODY_MSI, "msi", SG_CHAN_BUS, SG_TO_DAEMON, true, true},
-	{SG__ENVELOPE__BODY_BATCH, "batch", SG_CHAN_BUS, SG_TO_DAEMON, false, false},
+	{ SG__ENVELOPE__BODY_HELLO, "hello", SG_CHAN_CONTROL, SG_TO_DAEMON, false, false },
+	{ SG__ENVELOPE__BODY_WELCOME, "welcome", SG_CHAN_CONTROL, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_MMIO, "mmio", SG_CHAN_MMIO, SG_TO_DAEMON, false, true },
+	{ SG__ENVELOPE__BODY_MSI, "msi", SG_CHAN_MMIO, SG_TO_DAEMON, false, true },
+	{ SG__ENVELOPE__BODY_MMIO_REPLY, "mmio_reply", SG_CHAN_MMIO, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_DURABLE, "durable", SG_CHAN_MMIO, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_RESUME, "resume", SG_CHAN_MMIO, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_DELIVER, "deliver", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_RETRACT, "retract", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_QUERY, "query", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_INV, "inv", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_INV_ALL, "inv_all", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_SYNC, "sync", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_MOVE, "move", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_MOV_ALL, "mov_all", SG_CHAN_BUS, SG_TO_VMM, true, false },
+	{ SG__ENVELOPE__BODY_DURABLE, "durable", SG_CHAN_BUS, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_RESUME, "resume", SG_CHAN_BUS, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_BATCH, "batch", SG_CHAN_BUS, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_QUERY_REPLY, "query_reply", SG_CHAN_BUS, SG_TO_DAEMON, true, true },
+	{ SG__ENVELOPE__BODY_DEACTIVATED, "deactivated", SG_CHAN_BUS, SG_TO_DAEMON, true, true },
+	{ SG__ENVELOPE__BODY_SYNC_DONE, "sync_done", SG_CHAN_BUS, SG_TO_DAEMON, true, true },
+	{ SG__ENVELOPE__BODY_RESYNC, "resync", SG_CHAN_BUS, SG_TO_DAEMON, false, true },
+	{ SG__ENVELOPE__BODY_CPU_STATE, "cpu_state", SG_CHAN_BUS, SG_TO_DAEMON, true, true },
+	{ SG__ENVELOPE__BODY_ACK, "ack", SG_CHAN_BUS, SG_TO_DAEMON, false, false },
+	{ SG__ENVELOPE__BODY_SPI_LEVEL, "spi_level", SG_CHAN_BUS, SG_TO_DAEMON, true, true },
+	{ SG__ENVELOPE__BODY_MSI, "msi", SG_CHAN_BUS, SG_TO_DAEMON, true, true },
+	{ SG__ENVELOPE__BODY_BATCH, "batch", SG_CHAN_BUS, SG_TO_DAEMON, false, false },
 };
 
 #define NR_RULES (sizeof(body_rules) / sizeof(body_rules[0]))
@@ -350,12 +351,12 @@ bool sg_wire_body_is_sequenced(Sg__Envelope__BodyCase body)
 	return false;
 }
 
-#define CHECK(cond, msg)                                                       \
-	do {                                                                   \
-		if (!(cond)) {                                                 \
-			*why = (msg);                                          \
-			return SG_WIRE_RANGE;                                  \
-		}                                                              \
+#define CHECK(cond, msg)                                                                           \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			*why = (msg);                                                              \
+			return SG_WIRE_RANGE;                                                      \
+		}                                                                                  \
 	} while (0)
 
 static bool spi_ok(const struct sg_vm_shape *s, uint32_t intid)
@@ -363,7 +364,10 @@ static bool spi_ok(const struct sg_vm_shape *s, uint32_t intid)
 	return intid >= GIC_SPI_BASE && intid < GIC_SPI_BASE + s->nr_spis;
 }
 
-static bool vcpu_ok(const struct sg_vm_shape *s, uint32_t vcpu) { return vcpu < s->nr_vcpus; }
+static bool vcpu_ok(const struct sg_vm_shape *s, uint32_t vcpu)
+{
+	return vcpu < s->nr_vcpus;
+}
 
 static enum sg_wire_err check_fields(const Sg__Envelope *env, const struct sg_vm_shape *s,
 				     const char **why)
@@ -445,14 +449,12 @@ static enum sg_wire_err check_fields(const Sg__Envelope *env, const struct sg_vm
 		CHECK(vcpu_ok(s, env->mov_all->vcpu) && vcpu_ok(s, env->mov_all->to_vcpu),
 		      "mov_all: bad vcpu");
 		return SG_WIRE_OK;
-	default:
-		return SG_WIRE_OK;
+	default: return SG_WIRE_OK;
 	}
 }
 
-enum sg_wire_err sg_wire_validate(const Sg__Envelope *env, enum sg_chan_kind kind,
-				  enum sg_dir dir, const struct sg_vm_shape *shape,
-				  const char **why)
+enum sg_wire_err sg_wire_validate(const Sg__Envelope *env, enum sg_chan_kind kind, enum sg_dir dir,
+				  const struct sg_vm_shape *shape, const char **why)
 {
 	const struct body_rule *rule = find_rule(env->body_case, kind, dir);
 	enum sg_wire_err err;

@@ -34,15 +34,15 @@ enum sg_dir { SG_TO_DAEMON, SG_TO_VMM };
 /* Reasons a datagram is rejected; also the index of the reject counters. */
 enum sg_wire_err {
 	SG_WIRE_OK = 0,
-	SG_WIRE_EMPTY,          /* zero-length datagram */
-	SG_WIRE_OVERSIZE,       /* larger than SG_WIRE_MAX */
-	SG_WIRE_DECODE,         /* not a valid Envelope (truncated, bad varint, ...) */
-	SG_WIRE_VERSION,        /* Envelope.version != SG_PROTO_VERSION */
-	SG_WIRE_NO_BODY,        /* unknown or absent body */
-	SG_WIRE_WRONG_CHANNEL,  /* body not allowed on this channel/direction */
-	SG_WIRE_RANGE,          /* a field out of range */
-	SG_WIRE_SEQ,            /* missing or out-of-order sequence number */
-	SG_WIRE_FDS,            /* file descriptors where none belong, or wrong count */
+	SG_WIRE_EMPTY,	       /* zero-length datagram */
+	SG_WIRE_OVERSIZE,      /* larger than SG_WIRE_MAX */
+	SG_WIRE_DECODE,	       /* not a valid Envelope (truncated, bad varint, ...) */
+	SG_WIRE_VERSION,       /* Envelope.version != SG_PROTO_VERSION */
+	SG_WIRE_NO_BODY,       /* unknown or absent body */
+	SG_WIRE_WRONG_CHANNEL, /* body not allowed on this channel/direction */
+	SG_WIRE_RANGE,	       /* a field out of range */
+	SG_WIRE_SEQ,	       /* missing or out-of-order sequence number */
+	SG_WIRE_FDS,	       /* file descriptors where none belong, or wrong count */
 	SG_WIRE_NR_ERRS
 };
 const char *sg_wire_strerror(enum sg_wire_err err);
@@ -81,8 +81,7 @@ int sg_wire_send(int fd, const Sg__Envelope *env, const int *fds, unsigned nfds)
  * came than max_fds (those are closed by the kernel; the ones received are
  * still returned in fds/nfds for the caller to close).
  */
-ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
-		     unsigned *nfds);
+ssize_t sg_wire_recv(int fd, void *buf, size_t cap, int *fds, unsigned max_fds, unsigned *nfds);
 /* The same with extra recvmsg() flags, e.g. MSG_DONTWAIT on a blocking socket. */
 ssize_t sg_wire_recv_flags(int fd, void *buf, size_t cap, int *fds, unsigned max_fds,
 			   unsigned *nfds, int flags);
@@ -103,9 +102,8 @@ enum sg_wire_err sg_wire_decode(const void *buf, size_t len, struct sg_arena *ar
  * control channel).  Checks nested Batch messages too.  *why gets a static
  * description of the first problem found.
  */
-enum sg_wire_err sg_wire_validate(const Sg__Envelope *env, enum sg_chan_kind kind,
-				  enum sg_dir dir, const struct sg_vm_shape *shape,
-				  const char **why);
+enum sg_wire_err sg_wire_validate(const Sg__Envelope *env, enum sg_chan_kind kind, enum sg_dir dir,
+				  const struct sg_vm_shape *shape, const char **why);
 
 /* Human-readable name of a body kind, for logs ("mmio", "deliver", ...). */
 const char *sg_wire_body_name(Sg__Envelope__BodyCase body);

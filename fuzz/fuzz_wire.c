@@ -20,8 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum sg_chan_kind kinds[] = {SG_CHAN_CONTROL, SG_CHAN_MMIO, SG_CHAN_BUS};
-	struct fuzz_cursor cur = {data, size};
+	static const enum sg_chan_kind kinds[] = { SG_CHAN_CONTROL, SG_CHAN_MMIO, SG_CHAN_BUS };
+	struct fuzz_cursor cur = { data, size };
 	struct sg_vm_shape shape;
 	const uint8_t *dgram;
 	unsigned sel;

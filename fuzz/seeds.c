@@ -94,7 +94,7 @@ static void save(const char *dir, const char *name)
 int main(int argc, char **argv)
 {
 	/* Header: 2 vCPUs (bus = channel 2), 64 SPIs, one ITS; answer bits. */
-	const unsigned char hdr[2] = {0x11, 0x5A};
+	const unsigned char hdr[2] = { 0x11, 0x5A };
 
 	if (argc != 2) {
 		fprintf(stderr, "usage: %s DIR\n", argv[0]);

@@ -36,8 +36,8 @@ void deliver_clear_active(struct dist *d, struct dist_spi *s);
  * table should agree (docs/restart.md); where it does not, the agent's view
  * wins, since it holds the state.  Returns true if anything was repaired.
  */
-bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool claimed,
-		    uint32_t gen, bool line, bool latch);
+bool deliver_resync(struct dist *d, struct dist_spi *s, unsigned vcpu, bool claimed, uint32_t gen,
+		    bool line, bool latch);
 
 /* The owner's Deactivated{vcpu, gen, returned_latch} for s. */
 void deliver_deactivated(struct dist *d, struct dist_spi *s, unsigned vcpu, uint32_t gen,

@@ -378,11 +378,12 @@ static int enter_sandbox(const struct server_config *cfg)
 		sg_err("sandbox: %s", why);
 		return GICD_EXIT_FAILURE;
 	}
-	sg_info("sandbox: uid %u gid %u, no capabilities, no_new_privs, %s",
-		(unsigned)geteuid(), (unsigned)getegid(),
+	sg_info("sandbox: uid %u gid %u, no capabilities, no_new_privs, %s", (unsigned)geteuid(),
+		(unsigned)getegid(),
 		cfg->no_seccomp ? "no system call filter (--no-seccomp)"
-		: sandbox_sanitizer_build() ? "system call filter on (with the sanitizer runtime's calls)"
-					    : "system call filter on");
+		: sandbox_sanitizer_build()
+			? "system call filter on (with the sanitizer runtime's calls)"
+			: "system call filter on");
 	return 0;
 }
 

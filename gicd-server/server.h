@@ -26,8 +26,8 @@ struct server_config {
 	const char *state_file;	  /* NULL: a memfd (kept in systemd's fd store) */
 	unsigned nr_allow_uids;	  /* 0: root and our own euid */
 	uid_t allow_uid[GICD_MAX_ALLOW_UIDS];
-	const char *user;	  /* --user: switch to it after setup (root only) */
-	bool no_seccomp;	  /* --no-seccomp: no system call filter (debugging) */
+	const char *user; /* --user: switch to it after setup (root only) */
+	bool no_seccomp;  /* --no-seccomp: no system call filter (debugging) */
 };
 
 /* Runs the daemon until it stops; returns the exit code. */

@@ -106,11 +106,10 @@ static bool spi_equal(const struct dist_spi *a, const struct dist_spi *b)
 static bool its_equal(const struct its_state *a, const struct its_state *b)
 {
 	return a->ctlr == b->ctlr && a->cbaser == b->cbaser && a->cwriter == b->cwriter &&
-	       a->creadr == b->creadr && a->baser[0] == b->baser[0] &&
-	       a->baser[1] == b->baser[1] && a->stall == b->stall &&
-	       a->sync_wait == b->sync_wait && a->sync_vcpu == b->sync_vcpu &&
-	       a->sync_seq == b->sync_seq && a->last_error == b->last_error &&
-	       a->nr_errors == b->nr_errors;
+	       a->creadr == b->creadr && a->baser[0] == b->baser[0] && a->baser[1] == b->baser[1] &&
+	       a->stall == b->stall && a->sync_wait == b->sync_wait &&
+	       a->sync_vcpu == b->sync_vcpu && a->sync_seq == b->sync_seq &&
+	       a->last_error == b->last_error && a->nr_errors == b->nr_errors;
 }
 
 /* Storage for one record under construction: only what a record uses is
@@ -402,7 +401,7 @@ int snapshot_apply(struct durable *d, const void *data, size_t len)
 		if (p->vcpu >= nr_vcpus)
 			continue;
 		c->dist.route.cpu[p->vcpu] =
-			(struct dist_cpu){.grp0 = p->grp0, .grp1 = p->grp1, .asleep = p->asleep};
+			(struct dist_cpu){ .grp0 = p->grp0, .grp1 = p->grp1, .asleep = p->asleep };
 	}
 	for (size_t i = 0; i < st->n_its; i++)
 		if (st->its[i]->index < c->shape.map.nr_its)

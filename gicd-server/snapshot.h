@@ -36,14 +36,14 @@ struct retained {
 struct durable {
 	struct gic_core *core;
 	/* identity (set at attach) */
-	unsigned char *hello;	  /* the attach's Hello, packed */
+	unsigned char *hello; /* the attach's Hello, packed */
 	size_t hello_len;
-	unsigned char token[32];  /* resume token */
+	unsigned char token[32]; /* resume token */
 	uint64_t epoch;
 	/* channels: MMIO 0..n-1, bus n */
 	uint64_t last_applied[SG_MAX_VCPUS + 1];
-	uint64_t bus_out_seq;	  /* last seq the daemon gave a bus message */
-	uint64_t bus_acked;	  /* the agent has everything up to here */
+	uint64_t bus_out_seq; /* last seq the daemon gave a bus message */
+	uint64_t bus_acked;   /* the agent has everything up to here */
 	unsigned nr_retained;
 	struct retained retained[DURABLE_MAX_RETAINED]; /* oldest first */
 };
@@ -60,7 +60,7 @@ struct snapshot_shadow {
 	uint64_t bus_out_seq;
 	uint64_t bus_acked;
 	uint64_t next_query_id;
-	uint64_t retained_seq; /* retained outputs up to this seq are journaled */
+	uint64_t retained_seq;	     /* retained outputs up to this seq are journaled */
 	struct snapshot_record *rec; /* encoding scratch, kept: a commit per drain */
 };
 

@@ -37,7 +37,7 @@ int replay_log_append(struct replay_log *l, const void *dgram, size_t len, uint6
 		      uint64_t last)
 {
 	size_t need = rec_size(len), wrap = 0;
-	struct rec_hdr h = {first, last, (uint32_t)len, 0};
+	struct rec_hdr h = { first, last, (uint32_t)len, 0 };
 
 	if (len == 0 || len > UINT32_MAX)
 		return -EINVAL;
@@ -48,7 +48,7 @@ int replay_log_append(struct replay_log *l, const void *dgram, size_t len, uint6
 		return -ENOSPC;
 	if (wrap) {
 		if (wrap >= sizeof(struct rec_hdr)) {
-			struct rec_hdr marker = {0, 0, 0, 0};
+			struct rec_hdr marker = { 0, 0, 0, 0 };
 
 			memcpy(l->buf + l->tail, &marker, sizeof(marker));
 		}

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The senders' replay log: append, trim on Durable, replay after Resume. */
 #include <check.h>
-#include <stdio.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,7 +38,7 @@ static int append_seq(struct replay_log *l, uint64_t seq, size_t pad)
 START_TEST(test_replay_after_applied)
 {
 	struct replay_log l;
-	struct seen s = {0};
+	struct seen s = { 0 };
 
 	ck_assert_int_eq(replay_log_init(&l, 4096), 0);
 	for (uint64_t i = 1; i <= 10; i++)
@@ -60,7 +60,7 @@ END_TEST
 START_TEST(test_batches_and_full)
 {
 	struct replay_log l;
-	struct seen s = {0};
+	struct seen s = { 0 };
 	int rc = 0;
 	unsigned n = 0;
 
@@ -102,8 +102,9 @@ START_TEST(test_wraparound_model)
 			kept_lo = durable + 1;
 		}
 		if (round % 97 == 0) {
-			struct seen s = {0};
-			uint64_t applied = kept_lo - 1 + (uint64_t)rand_r(&seed) % (next - kept_lo + 1);
+			struct seen s = { 0 };
+			uint64_t applied =
+				kept_lo - 1 + (uint64_t)rand_r(&seed) % (next - kept_lo + 1);
 
 			ck_assert_int_eq(replay_log_replay(&l, applied, collect, &s), 0);
 			ck_assert_uint_eq(s.n, next - 1 - applied);

@@ -58,7 +58,7 @@ static void pack_hello(struct vmfx *f)
 static struct vmfx *vm_new(const struct sg_vm_shape *shape)
 {
 	struct vmfx *f = calloc(1, sizeof(*f));
-	struct core_out out = {drop, NULL};
+	struct core_out out = { drop, NULL };
 
 	ck_assert_ptr_nonnull(f);
 	f->shape = *shape;
@@ -118,8 +118,8 @@ static void busy_state(struct vmfx *f)
 	mmio(f, 2, GICD_IROUTER + 8 * 42, 8, GICD_IROUTER_IRM);
 	mmio(f, 0, GICD_ISENABLER + 4, 4, 0x7u << 8); /* 40, 41, 42 */
 	mmio(f, 0, GICD_IROUTER + 8 * 40, 8, 0x102);
-	line(f, 40, true);                     /* level, delivered to vCPU 2 */
-	mmio(f, 1, GICD_ISPENDR + 4, 4, 1u << 9); /* 41 edge to vCPU 1 */
+	line(f, 40, true);			   /* level, delivered to vCPU 2 */
+	mmio(f, 1, GICD_ISPENDR + 4, 4, 1u << 9);  /* 41 edge to vCPU 1 */
 	mmio(f, 2, GICD_ISPENDR + 4, 4, 1u << 10); /* 42 1-of-N */
 	mmio(f, 0, GICD_ISPENDR + 8, 4, 1u << 3);  /* 67: disabled, stays here */
 	f->d.bus_out_seq = 17;
@@ -342,7 +342,8 @@ START_TEST(test_refuses_what_it_cannot_read)
 	st.delta = false;
 	len = sg__gic_state__pack(&st, buf);
 	ck_assert_int_eq(snapshot_apply(&f->d, buf, len), -EPROTO);
-	ck_assert_int_eq(snapshot_identity(buf, len, &h, &epoch, (unsigned char[32]){0}), -EPROTO);
+	ck_assert_int_eq(snapshot_identity(buf, len, &h, &epoch, (unsigned char[32]){ 0 }),
+			 -EPROTO);
 	vm_free(f);
 }
 END_TEST

@@ -70,8 +70,8 @@ static void setup(void)
 
 START_TEST(test_verify_is_clean)
 {
-	char *argv[] = {"systemd-analyze", "verify", "--man=no", "gicd-server@vm1.service",
-			"gicd-server@vm1.socket", NULL};
+	char *argv[] = { "systemd-analyze",	   "verify", "--man=no", "gicd-server@vm1.service",
+			 "gicd-server@vm1.socket", NULL };
 	static char out[16384];
 	int rc = run(argv, out, sizeof(out));
 
@@ -82,7 +82,7 @@ END_TEST
 START_TEST(test_exposure_at_most_2)
 {
 	char unit[512];
-	char *argv[] = {"systemd-analyze", "security", "--offline=yes", "--no-pager", unit, NULL};
+	char *argv[] = { "systemd-analyze", "security", "--offline=yes", "--no-pager", unit, NULL };
 	static char out[65536];
 	const char *p;
 	double score;

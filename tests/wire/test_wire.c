@@ -98,14 +98,14 @@ START_TEST(test_mmio_field_ranges)
 		bool write, posted;
 		enum sg_wire_err want;
 	} cases[] = {
-		{4, 0xFFFFFFFF, true, true, SG_WIRE_OK},
-		{8, ~0ull, true, false, SG_WIRE_OK},
-		{3, 0, false, false, SG_WIRE_RANGE},     /* no 3-byte access */
-		{0, 0, false, false, SG_WIRE_RANGE},
-		{16, 0, false, false, SG_WIRE_RANGE},
-		{1, 0x100, true, true, SG_WIRE_RANGE},   /* data wider than the access */
-		{2, 0x10000, true, true, SG_WIRE_RANGE},
-		{4, 0, false, true, SG_WIRE_RANGE},      /* posted read */
+		{ 4, 0xFFFFFFFF, true, true, SG_WIRE_OK },
+		{ 8, ~0ull, true, false, SG_WIRE_OK },
+		{ 3, 0, false, false, SG_WIRE_RANGE }, /* no 3-byte access */
+		{ 0, 0, false, false, SG_WIRE_RANGE },
+		{ 16, 0, false, false, SG_WIRE_RANGE },
+		{ 1, 0x100, true, true, SG_WIRE_RANGE }, /* data wider than the access */
+		{ 2, 0x10000, true, true, SG_WIRE_RANGE },
+		{ 4, 0, false, true, SG_WIRE_RANGE }, /* posted read */
 	};
 	struct sg_vm_shape s = shape4();
 
@@ -168,8 +168,11 @@ START_TEST(test_bus_ranges)
 	struct sg_arena a;
 	enum sg_wire_err err;
 	const char *why;
-	const uint32_t spis[][2] = {{31, SG_WIRE_RANGE}, {32, SG_WIRE_OK}, {95, SG_WIRE_OK},
-				    {96, SG_WIRE_RANGE}, {1020, SG_WIRE_RANGE}};
+	const uint32_t spis[][2] = { { 31, SG_WIRE_RANGE },
+				     { 32, SG_WIRE_OK },
+				     { 95, SG_WIRE_OK },
+				     { 96, SG_WIRE_RANGE },
+				     { 1020, SG_WIRE_RANGE } };
 
 	for (size_t i = 0; i < sizeof(spis) / sizeof(spis[0]); i++) {
 		sg_envelope_init(&env);
@@ -298,12 +301,12 @@ START_TEST(test_decode_rejects)
 	/* Field number 0, its tag written as a non-minimal varint inside a known
 	 * body: not valid protobuf (found by fuzz-wire: protobuf-c accepts it
 	 * but cannot re-encode it). */
-	unsigned char zero_tag[] = {0x08, 0x01, 0x10, 0x01, 0x8a, 0x06, 0x0d, 0x3d, 0xc0, 0x08, 0x33,
-				    0x10, 0x80, 0x00, 0x80, 0x04, 0x18, 0x2a, 0x20, 0x01};
+	unsigned char zero_tag[] = { 0x08, 0x01, 0x10, 0x01, 0x8a, 0x06, 0x0d, 0x3d, 0xc0, 0x08,
+				     0x33, 0x10, 0x80, 0x00, 0x80, 0x04, 0x18, 0x2a, 0x20, 0x01 };
 	ck_assert_int_eq(sg_wire_decode(zero_tag, sizeof(zero_tag), &a, &out), SG_WIRE_DECODE);
 
 	/* Unknown body: field 200 (varint) that this version does not know. */
-	unsigned char unk[] = {0x08, SG_PROTO_VERSION, 0xC0, 0x0C, 0x01};
+	unsigned char unk[] = { 0x08, SG_PROTO_VERSION, 0xC0, 0x0C, 0x01 };
 	ck_assert_int_eq(sg_wire_decode(unk, sizeof(unk), &a, &out), SG_WIRE_NO_BODY);
 }
 END_TEST
@@ -362,7 +365,7 @@ START_TEST(test_recv_edge_cases)
 	ck_assert_int_eq(sg_wire_recv(sv[1], rxbuf, sizeof(rxbuf), fds, 0, &nfds), -ETOOMANYREFS);
 	ck_assert_uint_eq(nfds, 0);
 	/* The expected number of fds arrives. */
-	int two[2] = {devnull, devnull};
+	int two[2] = { devnull, devnull };
 	ck_assert_int_eq(sg_wire_send_raw(sv[0], "y", 1, two, 2), 0);
 	ck_assert_int_eq(sg_wire_recv(sv[1], rxbuf, sizeof(rxbuf), fds, 4, &nfds), 1);
 	ck_assert_uint_eq(nfds, 2);
@@ -419,7 +422,8 @@ START_TEST(test_addr_decode_and_policy)
 	ck_assert_int_eq(sg_access_policy(&hit, true), SG_ACCESS_POSTED);
 	ck_assert_int_eq(sg_access_policy(&hit, false), SG_ACCESS_WAIT);
 
-	ck_assert(sg_addr_decode(&s, SG_DEFAULT_GICR_BASE + 3 * GICR_FRAME_SIZE + GICR_SGI_BASE, &hit));
+	ck_assert(sg_addr_decode(&s, SG_DEFAULT_GICR_BASE + 3 * GICR_FRAME_SIZE + GICR_SGI_BASE,
+				 &hit));
 	ck_assert_int_eq(hit.frame, SG_FRAME_GICR);
 	ck_assert_uint_eq(hit.index, 3);
 	ck_assert_uint_eq(hit.offset, GICR_SGI_BASE);

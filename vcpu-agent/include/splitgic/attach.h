@@ -15,14 +15,14 @@
 struct sg_ram_desc {
 	uint64_t gpa;
 	uint64_t size;
-	int fd;             /* memfd (or other mappable fd) backing the range */
+	int fd; /* memfd (or other mappable fd) backing the range */
 	uint64_t fd_offset;
 };
 
 struct sg_attachment {
 	unsigned nr_vcpus;
 	int mmio_fd[SG_MAX_VCPUS]; /* VMM ends of the MMIO channels */
-	int bus_fd;                /* VMM end of the interrupt bus */
+	int bus_fd;		   /* VMM end of the interrupt bus */
 	uint64_t epoch;
 	/* applied_seq[i] for MMIO channel i, applied_seq[nr_vcpus] for the bus */
 	uint64_t applied_seq[SG_MAX_VCPUS + 1];

@@ -28,10 +28,10 @@
 struct sg_cpuif {
 	unsigned nr_lrs;
 	uint64_t lr[SG_CPUIF_MAX_LRS]; /* ICH_LR<n>_EL2 */
-	uint32_t hcr;                  /* ICH_HCR_EL2 */
-	uint32_t vmcr;                 /* ICH_VMCR_EL2 */
-	uint32_t ap0r[4];              /* ICH_AP0R<n>_EL2 */
-	uint32_t ap1r[4];              /* ICH_AP1R<n>_EL2 */
+	uint32_t hcr;		       /* ICH_HCR_EL2 */
+	uint32_t vmcr;		       /* ICH_VMCR_EL2 */
+	uint32_t ap0r[4];	       /* ICH_AP0R<n>_EL2 */
+	uint32_t ap1r[4];	       /* ICH_AP1R<n>_EL2 */
 	/* Called when the guest deactivates an LR with HW=1 (the physical
 	 * interrupt pINTID is deactivated); may be NULL. */
 	void (*hw_deactivate)(void *opaque, uint32_t pintid);
@@ -55,8 +55,8 @@ uint32_t sg_cpuif_read_vtr(const struct sg_cpuif *c);
 uint32_t sg_cpuif_read_apr(const struct sg_cpuif *c, unsigned grp, unsigned n);
 void sg_cpuif_write_apr(struct sg_cpuif *c, unsigned grp, unsigned n, uint32_t val);
 /* Derived status registers. */
-uint32_t sg_cpuif_read_misr(const struct sg_cpuif *c);  /* ICH_MISR_EL2 */
-uint32_t sg_cpuif_read_eisr(const struct sg_cpuif *c);  /* ICH_EISR_EL2 */
+uint32_t sg_cpuif_read_misr(const struct sg_cpuif *c);	/* ICH_MISR_EL2 */
+uint32_t sg_cpuif_read_eisr(const struct sg_cpuif *c);	/* ICH_EISR_EL2 */
 uint32_t sg_cpuif_read_elrsr(const struct sg_cpuif *c); /* ICH_ELRSR_EL2 */
 
 /* ------------------------------------------------------- output lines */
