@@ -323,15 +323,43 @@ static char **ctl_env(const struct sd_user *m, char *xdg, size_t cap)
 	return env;
 }
 
+/* A temporary file in the manager's directory for one of systemctl's
+ * outputs; unlinked at once, read back from the start. */
+static int ctl_tmp(const struct sd_user *m)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/systemctl-XXXXXX", m->dir);
+	fd = mkstemp(path);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
+}
+
+/* Appends what fd holds to out (of cap bytes, NUL-terminated). */
+static void ctl_read(int fd, char *out, size_t cap)
+{
+	size_t len = strlen(out);
+	ssize_t got = len + 1 < cap ? pread(fd, out + len, cap - 1 - len, 0) : 0;
+
+	out[len + (got > 0 ? (size_t)got : 0)] = '\0';
+}
+
+/*
+ * out: systemctl's standard output (what `show -P` prints), followed by its
+ * standard error only when it failed: its own log lines (SYSTEMD_LOG_LEVEL
+ * set in the environment, say) never mix into a property's value.
+ */
 int sd_user_ctl(struct sd_user *m, char *out, size_t cap, ...)
 {
 	const char *argv[MAX_ARGS + 1];
-	char log[256], xdg[256];
+	char xdg[256];
 	posix_spawn_file_actions_t fa;
 	unsigned n = 0;
 	va_list ap;
 	pid_t pid;
-	int status, fd, rc;
+	int status, fd_out, fd_err, rc;
 
 	argv[n++] = "systemctl";
 	argv[n++] = "--user";
@@ -340,31 +368,39 @@ int sd_user_ctl(struct sd_user *m, char *out, size_t cap, ...)
 		argv[n++] = a;
 	va_end(ap);
 	argv[n] = NULL;
-	snprintf(log, sizeof(log), "%s/systemctl-XXXXXX", m->dir);
-	fd = mkstemp(log);
-	if (fd < 0)
-		return -errno;
+	fd_out = ctl_tmp(m);
+	fd_err = ctl_tmp(m);
+	if (fd_out < 0 || fd_err < 0) {
+		rc = -errno;
+		if (fd_out >= 0)
+			close(fd_out);
+		if (fd_err >= 0)
+			close(fd_err);
+		return rc;
+	}
 	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, fd, 1);
-	posix_spawn_file_actions_adddup2(&fa, fd, 2);
+	posix_spawn_file_actions_adddup2(&fa, fd_out, 1);
+	posix_spawn_file_actions_adddup2(&fa, fd_err, 2);
 	rc = posix_spawnp(&pid, "systemctl", &fa, NULL, (char *const *)argv,
 			  ctl_env(m, xdg, sizeof(xdg)));
 	posix_spawn_file_actions_destroy(&fa);
-	if (rc != 0) {
-		close(fd);
-		unlink(log);
+	if (rc == 0) {
+		while (waitpid(pid, &status, 0) < 0)
+			if (errno != EINTR) {
+				rc = errno;
+				break;
+			}
+	}
+	if (rc == 0 && out && cap) {
+		out[0] = '\0';
+		ctl_read(fd_out, out, cap);
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			ctl_read(fd_err, out, cap);
+	}
+	close(fd_out);
+	close(fd_err);
+	if (rc != 0)
 		return -rc;
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (out && cap) {
-		ssize_t got = pread(fd, out, cap - 1, 0);
-
-		out[got > 0 ? got : 0] = '\0';
-	}
-	close(fd);
-	unlink(log);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
