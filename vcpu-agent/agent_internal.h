@@ -181,7 +181,7 @@ struct sg_aff_entry {
 
 /*
  * How the agent reaches the distributor and ITS, chosen when attaching:
- * gicd-server's channels (bus.c, the default) or an in-process host
+ * gicd-server's channels (bus_send.c, the default) or an in-process host
  * (embedded.c, docs/embedded.md).  Set before any vCPU runs, then only
  * read, without a lock.
  */
@@ -199,7 +199,7 @@ struct sg_xport {
 extern const struct sg_xport sg_xport_channels;
 extern const struct sg_xport sg_xport_embedded;
 
-/* The interrupt bus to gicd-server (bus.c). */
+/* The interrupt bus to gicd-server (bus.c, bus_send.c, bus_restart.c). */
 struct sg_bus {
 	int fd;	     /* VMM end of the bus socketpair, -1 when detached */
 	int wake_fd; /* eventfd: outboxes have records, or stop */
@@ -309,6 +309,28 @@ void sg_bus_fini(struct sg_vm *vm);
  * (validated); sends what the vCPUs queued in their outboxes. */
 void sg_bus_dispatch(struct sg_vm *vm, Sg__Envelope *const *msgs, size_t n);
 void sg_bus_drain_outboxes(struct sg_vm *vm);
+
+/* bus_send.c.  The replay log's size; how long an attach may take. */
+#define BUS_LOG_SIZE	  (16u << 20)
+#define ATTACH_TIMEOUT_MS 5000
+/* One numbered message (a Batch: several), kept until durable; takes
+ * tx_lock.  A daemon that is gone does not fail it (the replay sends it). */
+int sg_bus_send_one(struct sg_vm *vm, Sg__Envelope *env);
+/* Ack and the like: not numbered, not kept.  Takes tx_lock. */
+void sg_bus_send_unnumbered(struct sg_vm *vm, Sg__Envelope *env);
+/* A vCPU's outbox records, in order, batched; v->lock not held. */
+int sg_bus_send_recs(struct sg_vm *vm, unsigned vcpu, const struct bus_rec *recs, unsigned n);
+/* Takes up to max of a vCPU's outbox records, oldest first.  v->lock held. */
+unsigned sg_bus_take_recs_locked(struct sg_vcpu *v, struct bus_rec *recs, unsigned max);
+
+/* bus_restart.c, on the bus thread. */
+void sg_bus_on_durable(struct sg_vm *vm, uint64_t seq);
+void sg_bus_on_resume(struct sg_vm *vm, const Sg__Resume *r);
+/* The daemon hung up: re-attach to its restarted instance (bounded);
+ * false if stopped or given up. */
+bool sg_bus_reattach(struct sg_vm *vm);
+/* The VM's guest RAM as attach descriptors (ram[SG_MAX_RAM_REGIONS]). */
+void sg_bus_ram_descs(const struct sg_vm *vm, struct sg_ram_desc *ram);
 /* Attached (either transport): reports every vCPU's state to 1-of-N
  * routing and starts the bus thread. */
 int sg_bus_start(struct sg_vm *vm, void *(*thread)(void *));
