@@ -51,8 +51,8 @@ static bool check_broken(struct session *s)
 }
 
 /*
- * The one place a message takes effect: sequence check, advance, core.
- * (The write-ahead log of the restart issue goes here.)  Returns the
+ * The one place a message takes effect: sequence check, advance, core (its
+ * effects reach the durable state at the drain's commit).  Returns the
  * verdict; only SEQ_NEXT was applied.
  */
 static enum seq_verdict apply(struct session *s, struct channel *ch, const Sg__Envelope *env)
@@ -82,19 +82,10 @@ static enum seq_verdict apply(struct session *s, struct channel *ch, const Sg__E
 	ch->awaiting_replay = false;
 	ch->last_applied = env->seq;
 	ch->stats.applied++;
-	if (env->body_case == SG__ENVELOPE__BODY_RESYNC && env->resync->epoch &&
-	    env->resync->epoch != s->dur.epoch) {
-		/* Sent to an earlier instance and replayed: it describes the
-		 * agent before that instance's restore; the current one follows. */
-		s->stats.resync_stale++;
-		sg_info("vCPU %u's Resync for epoch %llu ignored (epoch %llu now)",
-			env->resync->vcpu, (unsigned long long)env->resync->epoch,
-			(unsigned long long)s->dur.epoch);
-		return v;
-	}
-	core_handle(&s->core, ch->index, env);
 	if (env->body_case == SG__ENVELOPE__BODY_RESYNC)
-		session_on_resync(s, env->resync->vcpu);
+		session_take_resync(s, ch->index, env);
+	else
+		core_handle(&s->core, ch->index, env);
 	return v;
 }
 

@@ -170,11 +170,26 @@ void session_on_ack(struct session *s, uint64_t seq)
 	durable_ack(&s->dur, seq);
 }
 
-void session_on_resync(struct session *s, unsigned vcpu)
+/*
+ * A vCPU's Resync: reconciled by the core, and one fewer to wait for before
+ * reads are served again.  One answering an earlier instance's Resume
+ * (replayed to this one) describes the agent before that restore: ignored,
+ * the current one follows.  Epoch 0: an agent older than the field.
+ */
+void session_take_resync(struct session *s, unsigned chan, const Sg__Envelope *env)
 {
-	if (vcpu >= s->shape.nr_vcpus || !s->resync_pending[vcpu])
+	const Sg__Resync *r = env->resync;
+
+	if (r->epoch && r->epoch != s->dur.epoch) {
+		s->stats.resync_stale++;
+		sg_info("vCPU %u's Resync for epoch %llu ignored (epoch %llu now)", r->vcpu,
+			(unsigned long long)r->epoch, (unsigned long long)s->dur.epoch);
 		return;
-	s->resync_pending[vcpu] = false;
+	}
+	core_handle(&s->core, chan, env);
+	if (r->vcpu >= s->shape.nr_vcpus || !s->resync_pending[r->vcpu])
+		return;
+	s->resync_pending[r->vcpu] = false;
 	if (--s->resync_wait == 0)
 		sg_notice("VM state: every vCPU resynchronised, serving reads again");
 }

@@ -14,7 +14,8 @@ void session_hold(struct session *s);
 void session_commit(struct session *s);
 
 void session_on_ack(struct session *s, uint64_t seq);
-void session_on_resync(struct session *s, unsigned vcpu);
+/* A Resync applied in sequence on channel chan (the bus). */
+void session_take_resync(struct session *s, unsigned chan, const Sg__Envelope *env);
 void session_retain(struct session *s, const unsigned char *dgram, size_t len, uint64_t last_seq);
 
 #endif
