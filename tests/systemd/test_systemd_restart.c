@@ -40,9 +40,23 @@ static unsigned rnd(unsigned *s)
 	return *s >> 8;
 }
 
+/* On a failure: the daemon's log and the manager's (how each stop and
+ * start went: timeouts, results). */
 static void dump_daemon_log(void)
 {
 	gicd_units_dump_log(&mgr, VM);
+	sd_user_dump_log(&mgr);
+}
+
+/* Workload progress, or the logs and the failure. */
+static void wait_progress(struct chaos *c, unsigned n)
+{
+	char err[512];
+
+	if (chaos_wait_progress(c, n, err, sizeof(err)) != 0) {
+		dump_daemon_log();
+		ck_abort_msg("%s", err);
+	}
 }
 
 static unsigned long long prop_u64(const char *unit, const char *prop)
@@ -121,8 +135,7 @@ START_TEST(restart_and_kill_under_load)
 		kill_[j] = t;
 	}
 	for (unsigned i = 0; i < EVENTS; i++) {
-		ck_assert_msg(chaos_wait_progress(c, 1 + rnd(&rs) % 2000, err, sizeof(err)) == 0,
-			      "%s", err);
+		wait_progress(c, 1 + rnd(&rs) % 2000);
 		/* The VM's state, its channels (3 MMIO + bus) and its RAM. */
 		stored = prop_u64(SERVICE, "NFileDescriptorStore");
 		ck_assert_msg(stored == CHAOS_NR_VCPUS + 3, "%llu fds in the store, expected %u",
@@ -144,7 +157,7 @@ START_TEST(restart_and_kill_under_load)
 			restarts++;
 		}
 	}
-	ck_assert_msg(chaos_wait_progress(c, 1000, err, sizeof(err)) == 0, "%s", err);
+	wait_progress(c, 1000);
 	if (chaos_finish(c, &rep, err, sizeof(err)) != 0) {
 		dump_daemon_log();
 		ck_abort_msg("%s", err);
