@@ -38,15 +38,3 @@ enum sg_access sg_access_policy(const struct sg_frame_hit *hit, bool write)
 	}
 	return SG_ACCESS_NONE;
 }
-
-const char *sg_access_name(enum sg_access a)
-{
-	switch (a) {
-	case SG_ACCESS_LOCAL: return "local";
-	case SG_ACCESS_WAIT: return "wait";
-	case SG_ACCESS_POSTED: return "posted";
-	case SG_ACCESS_MSI: return "msi";
-	case SG_ACCESS_NONE: break;
-	}
-	return "none";
-}

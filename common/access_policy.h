@@ -19,6 +19,5 @@ enum sg_access {
 };
 
 enum sg_access sg_access_policy(const struct sg_frame_hit *hit, bool write);
-const char *sg_access_name(enum sg_access a);
 
 #endif

@@ -41,10 +41,7 @@ void sg_log_set_level(enum sg_log_level level)
 {
 	log_level = level;
 }
-enum sg_log_level sg_log_get_level(void)
-{
-	return log_level;
-}
+
 bool sg_log_enabled(enum sg_log_level level)
 {
 	return level <= log_level;

@@ -21,7 +21,6 @@ enum sg_log_level {
 
 void sg_log_init(const char *ident, enum sg_log_level level);
 void sg_log_set_level(enum sg_log_level level);
-enum sg_log_level sg_log_get_level(void);
 /* Parses "err", "warning", "notice", "info", "debug" (or 3..7); -1 if unknown. */
 int sg_log_parse_level(const char *s);
 bool sg_log_enabled(enum sg_log_level level);
