@@ -265,19 +265,12 @@ static uint64_t gicd(unsigned vcpu, uint32_t off, unsigned size, bool write, uin
 static size_t mmio_size(bool write, bool posted, uint64_t data)
 {
 	unsigned char buf[256];
-	Sg__Mmio m = SG__MMIO__INIT;
-	Sg__Envelope env;
+	struct sg_mmio_msg m;
+	Sg__Envelope *env =
+		sg_mmio_msg(&m, SG_DEFAULT_GICD_BASE + GICD_TYPER, 4, write, posted, data);
 
-	m.addr = SG_DEFAULT_GICD_BASE + GICD_TYPER;
-	m.size = 4;
-	m.write = write;
-	m.posted = posted;
-	m.data = data;
-	sg_envelope_init(&env);
-	env.seq = samples; /* a typical sequence number */
-	env.body_case = SG__ENVELOPE__BODY_MMIO;
-	env.mmio = &m;
-	return (size_t)sg_wire_pack(&env, buf, sizeof(buf));
+	env->seq = samples; /* a typical sequence number */
+	return (size_t)sg_wire_pack(env, buf, sizeof(buf));
 }
 
 static size_t reply_size(uint64_t data)

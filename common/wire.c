@@ -72,6 +72,33 @@ void sg_envelope_init(Sg__Envelope *env)
 	env->version = SG_PROTO_VERSION;
 }
 
+Sg__Envelope *sg_mmio_msg(struct sg_mmio_msg *m, uint64_t addr, unsigned size, bool write,
+			  bool posted, uint64_t data)
+{
+	sg__mmio__init(&m->mmio);
+	m->mmio.addr = addr;
+	m->mmio.size = size;
+	m->mmio.write = write;
+	m->mmio.posted = posted;
+	m->mmio.data = data;
+	sg_envelope_init(&m->env);
+	m->env.body_case = SG__ENVELOPE__BODY_MMIO;
+	m->env.mmio = &m->mmio;
+	return &m->env;
+}
+
+Sg__Envelope *sg_msi_msg(struct sg_msi_msg *m, uint32_t its, uint32_t device_id, uint32_t event_id)
+{
+	sg__msi__init(&m->msi);
+	m->msi.its = its;
+	m->msi.device_id = device_id;
+	m->msi.event_id = event_id;
+	sg_envelope_init(&m->env);
+	m->env.body_case = SG__ENVELOPE__BODY_MSI;
+	m->env.msi = &m->msi;
+	return &m->env;
+}
+
 ssize_t sg_wire_pack(const Sg__Envelope *env, void *buf, size_t cap)
 {
 	size_t len = sg__envelope__get_packed_size(env);

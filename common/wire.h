@@ -63,6 +63,20 @@ void sg_arena_reset(struct sg_arena *a);
 /* Envelope with version set and no body. */
 void sg_envelope_init(Sg__Envelope *env);
 
+/* A message and its body in one struct, so one is built in place (on a
+ * caller's stack, in a preallocated array); returns &m->env. */
+struct sg_mmio_msg {
+	Sg__Envelope env;
+	Sg__Mmio mmio;
+};
+struct sg_msi_msg {
+	Sg__Envelope env;
+	Sg__Msi msi;
+};
+Sg__Envelope *sg_mmio_msg(struct sg_mmio_msg *m, uint64_t addr, unsigned size, bool write,
+			  bool posted, uint64_t data);
+Sg__Envelope *sg_msi_msg(struct sg_msi_msg *m, uint32_t its, uint32_t device_id, uint32_t event_id);
+
 /* Packs into buf; returns the length, or -EMSGSIZE if it exceeds cap or SG_WIRE_MAX. */
 ssize_t sg_wire_pack(const Sg__Envelope *env, void *buf, size_t cap);
 

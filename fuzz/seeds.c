@@ -32,19 +32,11 @@ static void put(unsigned chan, const Sg__Envelope *env)
 
 static void mmio(unsigned vcpu, uint32_t off, unsigned size, bool write, uint64_t data)
 {
-	Sg__Mmio m = SG__MMIO__INIT;
-	Sg__Envelope env;
+	struct sg_mmio_msg m;
+	Sg__Envelope *env = sg_mmio_msg(&m, SG_DEFAULT_GICD_BASE + off, size, write, write, data);
 
-	m.addr = SG_DEFAULT_GICD_BASE + off;
-	m.size = size;
-	m.write = write;
-	m.posted = write;
-	m.data = data;
-	sg_envelope_init(&env);
-	env.seq = 1; /* renumbered by the target */
-	env.body_case = SG__ENVELOPE__BODY_MMIO;
-	env.mmio = &m;
-	put(vcpu, &env);
+	env->seq = 1; /* renumbered by the target */
+	put(vcpu, env);
 }
 
 static void line(unsigned bus, uint32_t intid, bool level, bool pulse)

@@ -227,8 +227,7 @@ struct sg_bus {
 	char *control_path;	   /* to re-attach to a restarted daemon */
 	char *vm_name;
 	/* sg_vm_signal_msis(): one batch's messages, under tx_lock. */
-	Sg__Envelope *msi_env;
-	Sg__Msi *msi;
+	struct sg_msi_msg *msi;
 	Sg__Envelope **msi_ptr;
 	/* Embedded mode (embedded.c): the in-process host, else NULL. */
 	const struct sg_embedded_ops *emb_ops;

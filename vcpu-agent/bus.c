@@ -230,10 +230,9 @@ int sg_bus_init(struct sg_vm *vm)
 	if (!vm->bus.rx)
 		return -ENOMEM;
 	vm->bus.arena_buf = vm->bus.rx + SG_WIRE_MAX + 1;
-	vm->bus.msi_env = calloc(SG_WIRE_MAX_BATCH, sizeof(*vm->bus.msi_env));
 	vm->bus.msi = calloc(SG_WIRE_MAX_BATCH, sizeof(*vm->bus.msi));
 	vm->bus.msi_ptr = calloc(SG_WIRE_MAX_BATCH, sizeof(*vm->bus.msi_ptr));
-	if (!vm->bus.msi_env || !vm->bus.msi || !vm->bus.msi_ptr)
+	if (!vm->bus.msi || !vm->bus.msi_ptr)
 		return -ENOMEM;
 	for (unsigned i = 0; i < vm->shape.nr_vcpus; i++) {
 		struct sg_vcpu *v = &vm->vcpus[i];
@@ -263,7 +262,6 @@ void sg_bus_fini(struct sg_vm *vm)
 		free(vm->vcpus[i].outbox.rec);
 	}
 	free(vm->bus.rx);
-	free(vm->bus.msi_env);
 	free(vm->bus.msi);
 	free(vm->bus.msi_ptr);
 	replay_log_fini(&vm->bus.log);

@@ -355,19 +355,12 @@ int sg_vm_signal_spi_edge(struct sg_vm *vm, uint32_t intid)
 
 int sg_vm_signal_msi(struct sg_vm *vm, uint32_t its, uint32_t device_id, uint32_t event_id)
 {
-	Sg__Msi m = SG__MSI__INIT;
-	Sg__Envelope env;
+	struct sg_msi_msg m;
 	int rc;
 
 	if (its >= vm->shape.map.nr_its)
 		return -EINVAL;
-	m.its = its;
-	m.device_id = device_id;
-	m.event_id = event_id;
-	sg_envelope_init(&env);
-	env.body_case = SG__ENVELOPE__BODY_MSI;
-	env.msi = &m;
-	rc = sg_bus_send_one(vm, &env);
+	rc = sg_bus_send_one(vm, sg_msi_msg(&m, its, device_id, event_id));
 	if (rc == 0)
 		VM_STAT_INC(vm, SG_VM_DEVICE_MSIS);
 	return rc;
@@ -384,20 +377,10 @@ static int send_msi_batch_locked(struct sg_vm *vm, uint32_t its, uint32_t device
 	Sg__Batch batch = SG__BATCH__INIT;
 	Sg__Envelope env;
 
-	for (unsigned i = 0; i < n; i++) {
-		Sg__Msi *m = &vm->bus.msi[i];
-
-		sg__msi__init(m);
-		m->its = its;
-		m->device_id = device_id;
-		m->event_id = events[i];
-		sg_envelope_init(&vm->bus.msi_env[i]);
-		vm->bus.msi_env[i].body_case = SG__ENVELOPE__BODY_MSI;
-		vm->bus.msi_env[i].msi = m;
-		vm->bus.msi_ptr[i] = &vm->bus.msi_env[i];
-	}
+	for (unsigned i = 0; i < n; i++)
+		vm->bus.msi_ptr[i] = sg_msi_msg(&vm->bus.msi[i], its, device_id, events[i]);
 	if (n == 1)
-		return vm->xport->bus_send_locked(vm, &vm->bus.msi_env[0]);
+		return vm->xport->bus_send_locked(vm, vm->bus.msi_ptr[0]);
 	batch.n_msgs = n;
 	batch.msgs = vm->bus.msi_ptr;
 	sg_envelope_init(&env);

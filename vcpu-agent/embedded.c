@@ -36,15 +36,12 @@ static int emb_mmio_call(struct sg_vcpu *v, uint64_t addr, unsigned size, bool w
 			 uint64_t *data)
 {
 	struct sg_bus *b = &v->vm->bus;
-	Sg__Mmio m = SG__MMIO__INIT;
+	struct sg_mmio_msg m;
 
 	if (!b->emb_ops)
 		return -ENOTCONN;
-	m.addr = addr;
-	m.size = size;
-	m.write = write;
-	m.data = write ? *data : 0;
-	return b->emb_ops->call(b->emb_host, v->idx, &m, data);
+	sg_mmio_msg(&m, addr, size, write, false, write ? *data : 0);
+	return b->emb_ops->call(b->emb_host, v->idx, &m.mmio, data);
 }
 
 /* A message from vCPU v that needs no answer, as on its MMIO channel. */
@@ -60,32 +57,16 @@ static int emb_vcpu_input(struct sg_vcpu *v, Sg__Envelope *env)
 
 static int emb_mmio_post(struct sg_vcpu *v, uint64_t addr, unsigned size, uint64_t data)
 {
-	Sg__Mmio m = SG__MMIO__INIT;
-	Sg__Envelope env;
+	struct sg_mmio_msg m;
 
-	m.addr = addr;
-	m.size = size;
-	m.write = true;
-	m.posted = true;
-	m.data = data;
-	sg_envelope_init(&env);
-	env.body_case = SG__ENVELOPE__BODY_MMIO;
-	env.mmio = &m;
-	return emb_vcpu_input(v, &env);
+	return emb_vcpu_input(v, sg_mmio_msg(&m, addr, size, true, true, data));
 }
 
 static int emb_mmio_msi(struct sg_vcpu *v, uint32_t its, uint32_t device_id, uint32_t event_id)
 {
-	Sg__Msi m = SG__MSI__INIT;
-	Sg__Envelope env;
+	struct sg_msi_msg m;
 
-	m.its = its;
-	m.device_id = device_id;
-	m.event_id = event_id;
-	sg_envelope_init(&env);
-	env.body_case = SG__ENVELOPE__BODY_MSI;
-	env.msi = &m;
-	return emb_vcpu_input(v, &env);
+	return emb_vcpu_input(v, sg_msi_msg(&m, its, device_id, event_id));
 }
 
 /* Device inputs and outbox records: applied by the host before it returns,

@@ -203,18 +203,9 @@ static int wait_new_fd(struct mmio_chan *ch, unsigned gen, int *waited_ms)
 static int send_mmio(struct mmio_chan *ch, uint64_t addr, unsigned size, bool write, bool posted,
 		     uint64_t val)
 {
-	Sg__Mmio m = SG__MMIO__INIT;
-	Sg__Envelope env;
+	struct sg_mmio_msg m;
 
-	m.addr = addr;
-	m.size = size;
-	m.write = write;
-	m.posted = posted;
-	m.data = write ? val : 0;
-	sg_envelope_init(&env);
-	env.body_case = SG__ENVELOPE__BODY_MMIO;
-	env.mmio = &m;
-	return send_env(ch, &env, !posted);
+	return send_env(ch, sg_mmio_msg(&m, addr, size, write, posted, write ? val : 0), !posted);
 }
 
 int mmio_chan_post(struct mmio_chan *ch, uint64_t addr, unsigned size, uint64_t val)
@@ -228,17 +219,10 @@ int mmio_chan_post(struct mmio_chan *ch, uint64_t addr, unsigned size, uint64_t 
 
 int mmio_chan_msi(struct mmio_chan *ch, uint32_t its, uint32_t device_id, uint32_t event_id)
 {
-	Sg__Msi m = SG__MSI__INIT;
-	Sg__Envelope env;
+	struct sg_msi_msg m;
 	int rc;
 
-	m.its = its;
-	m.device_id = device_id;
-	m.event_id = event_id;
-	sg_envelope_init(&env);
-	env.body_case = SG__ENVELOPE__BODY_MSI;
-	env.msi = &m;
-	rc = send_env(ch, &env, false);
+	rc = send_env(ch, sg_msi_msg(&m, its, device_id, event_id), false);
 	if (rc == 0)
 		ch->nr_msi++;
 	return rc;

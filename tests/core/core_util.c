@@ -55,19 +55,11 @@ void cx_init(void)
 
 static void mmio(unsigned vcpu, uint32_t off, unsigned size, uint64_t data, bool write)
 {
-	Sg__Mmio m = SG__MMIO__INIT;
-	Sg__Envelope env;
+	struct sg_mmio_msg m;
+	Sg__Envelope *env = sg_mmio_msg(&m, cx.shape.map.gicd_base + off, size, write, write, data);
 
-	m.addr = cx.shape.map.gicd_base + off;
-	m.size = size;
-	m.data = data;
-	m.write = write;
-	m.posted = write;
-	sg_envelope_init(&env);
-	env.seq = ++cx.mmio_seq[vcpu];
-	env.body_case = SG__ENVELOPE__BODY_MMIO;
-	env.mmio = &m;
-	core_handle(&cx.core, vcpu, &env);
+	env->seq = ++cx.mmio_seq[vcpu];
+	core_handle(&cx.core, vcpu, env);
 }
 
 void cx_w(unsigned vcpu, uint32_t off, uint32_t val)

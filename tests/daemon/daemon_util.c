@@ -107,20 +107,12 @@ void send_env(int fd, const Sg__Envelope *env)
 void send_mmio(int fd, uint32_t version, uint64_t seq, uint64_t addr, unsigned size, bool write,
 	       bool posted, uint64_t data)
 {
-	Sg__Mmio m = SG__MMIO__INIT;
-	Sg__Envelope env;
+	struct sg_mmio_msg m;
+	Sg__Envelope *env = sg_mmio_msg(&m, addr, size, write, posted, data);
 
-	m.addr = addr;
-	m.size = size;
-	m.write = write;
-	m.posted = posted;
-	m.data = data;
-	sg_envelope_init(&env);
-	env.version = version;
-	env.seq = seq;
-	env.body_case = SG__ENVELOPE__BODY_MMIO;
-	env.mmio = &m;
-	send_env(fd, &env);
+	env->version = version;
+	env->seq = seq;
+	send_env(fd, env);
 }
 
 /*
