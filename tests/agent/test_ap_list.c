@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "ap_list.h"
+#include "check_run.h"
 
 struct item {
 	struct sg_list_node node;
@@ -110,11 +111,5 @@ static Suite *ap_list_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(ap_list_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(ap_list_suite());
 }

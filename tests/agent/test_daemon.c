@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 #include "harness.h"
 
 static uint64_t gicd(const struct sg_vm_shape *s, uint32_t off)
@@ -77,11 +78,5 @@ static Suite *daemon_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(daemon_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(daemon_suite());
 }

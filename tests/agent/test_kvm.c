@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 
 static struct sg_vm *vm;
 static struct sg_vcpu *v;
@@ -110,11 +111,5 @@ static Suite *kvm_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(kvm_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(kvm_suite());
 }

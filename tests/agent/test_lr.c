@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 
 #define SPURIOUS GIC_INTID_SPURIOUS
 
@@ -852,11 +853,5 @@ static Suite *lr_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(lr_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(lr_suite());
 }

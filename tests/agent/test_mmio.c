@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 #include "wire.h"
 
 struct msg {
@@ -319,11 +320,5 @@ static Suite *mmio_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(mmio_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(mmio_suite());
 }

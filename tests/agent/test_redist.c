@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 
 static struct sg_vm *vm;
 
@@ -424,11 +425,5 @@ static Suite *redist_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(redist_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(redist_suite());
 }

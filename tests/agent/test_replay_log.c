@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "replay_log.h"
 
 struct seen {
@@ -120,16 +121,10 @@ int main(void)
 {
 	Suite *su = suite_create("replay-log");
 	TCase *tc = tcase_create("log");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_replay_after_applied);
 	tcase_add_test(tc, test_batches_and_full);
 	tcase_add_test(tc, test_wraparound_model);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(su);
 }

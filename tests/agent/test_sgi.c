@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 
 /*
  * 40 vCPUs: 0..15 at Aff1 0 (Aff0 0..15), 16..31 at Aff1 1, then ones that
@@ -240,11 +241,5 @@ static Suite *sgi_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(sgi_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(sgi_suite());
 }

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 
 #include "agent_test.h"
+#include "check_run.h"
 
 #define NV	 4
 #define PER_PAIR 400u
@@ -202,11 +203,5 @@ static Suite *threads_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(threads_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(threads_suite());
 }

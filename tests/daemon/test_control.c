@@ -18,6 +18,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "daemon_util.h"
 #include "gic_regs.h"
 
@@ -602,5 +603,5 @@ int main(void)
 	tcase_add_test(proc, test_live_socket_not_taken);
 	tcase_add_loop_test(proc, test_options, 0, sizeof(option_cases) / sizeof(option_cases[0]));
 	suite_add_tcase(s, proc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -14,6 +14,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "gic_regs.h"
 #include "guest_ram.h"
 #include "harness.h"
@@ -348,5 +349,5 @@ int main(void)
 	tcase_add_test(tc, test_rw_lru_and_detach);
 	tcase_add_test(tc, test_rw_shrunk_and_sealed);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

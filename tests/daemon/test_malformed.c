@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "daemon_util.h"
 #include "gic_regs.h"
 
@@ -381,5 +382,5 @@ int main(void)
 	tcase_add_test(tc, test_fd_on_data_channel);
 	tcase_add_test(tc, test_batch);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

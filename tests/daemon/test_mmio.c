@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "daemon_util.h"
 #include "gic_regs.h"
 
@@ -380,5 +381,5 @@ int main(void)
 	tcase_add_test(tc, test_reply_queue);
 	tcase_add_test(tc, test_reply_queue_overflow);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -21,6 +21,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "daemon_util.h"
 #include "gic_regs.h"
 #include "sandbox.h"
@@ -303,5 +304,5 @@ int main(void)
 	tcase_add_test(tc, test_filter_blocks_execve);
 	tcase_add_test(tc, test_filter_blocks_signalling_others);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -9,6 +9,7 @@
  * to the bus thread, its SyncDone back to the ITS through the host).
  */
 
+#include "check_run.h"
 #include "embedded.h"
 #include "lpi_fixture.h"
 
@@ -150,5 +151,5 @@ int main(void)
 	tcase_add_test(tc, translater_write_from_a_vcpu);
 	tcase_add_test(tc, msi_batch_each_delivered_once);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

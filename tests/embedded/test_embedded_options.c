@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check_run.h"
 #include "options.h"
 
 static int parse(struct options *o, int argc, char **argv)
@@ -58,15 +59,9 @@ int main(void)
 {
 	Suite *s = suite_create("embedded-options");
 	TCase *tc = tcase_create("options");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, embedded_alone);
 	tcase_add_test(tc, embedded_needs_no_daemon);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

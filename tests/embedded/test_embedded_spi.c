@@ -13,6 +13,7 @@
 #include <stdatomic.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "embedded.h"
 #include "harness.h"
 #include "spi_fixture.h"
@@ -241,5 +242,5 @@ int main(void)
 	suite_add_tcase(s, tc);
 	tcase_add_test(api, attach_rules);
 	suite_add_tcase(s, api);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -28,6 +28,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "daemon_util.h"
 #include "gic_regs.h"
 #include "golden_dump.h"
@@ -468,5 +469,5 @@ int main(void)
 		tcase_add_test(tc, test_the_daemon_resumes_every_golden_vm);
 	}
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

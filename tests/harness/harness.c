@@ -534,18 +534,3 @@ void harness_eoi(struct sg_vm *vm, unsigned vcpu, uint32_t intid)
 	sg_cpuif_eoir(sg_vcpu_cpuif(vc), 1, intid);
 	sg_vcpu_sync(vc);
 }
-
-/* --------------------------------------------------------- test programs */
-
-#ifndef HARNESS_NO_CHECK
-int harness_run_suite(Suite *s)
-{
-	SRunner *sr = srunner_create(s);
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-#endif

@@ -4,7 +4,7 @@
  * private directory, wait for its readiness notification, attach a VM to
  * it, read its log, stop it and get its exit code; the VMM and guest side
  * the tests share (create and connect an sg_vm, GICD accesses, take and EOI
- * an interrupt); and the Check runner of their main().
+ * an interrupt).  The Check runner of their main() is tests/check_run.h.
  */
 #ifndef SPLITGIC_TEST_HARNESS_H
 #define SPLITGIC_TEST_HARNESS_H
@@ -21,7 +21,6 @@
 
 struct sg_vm;
 struct sg_vm_config;
-struct Suite; /* Check's Suite */
 
 struct harness_daemon {
 	pid_t pid;
@@ -134,12 +133,5 @@ void harness_gicd_write(struct sg_vm *vm, unsigned vcpu, uint32_t off, unsigned 
 uint32_t harness_take_irq(struct sg_vm *vm, unsigned vcpu);
 /* The guest's EOI of intid on vCPU vcpu (EOImode 0: drop and deactivate). */
 void harness_eoi(struct sg_vm *vm, unsigned vcpu, uint32_t intid);
-
-/* --------------------------------------------------------- test programs */
-
-/* Runs every test of s (CK_NORMAL output) and frees the runner; returns
- * main()'s exit status: EXIT_SUCCESS if none failed.  Not with
- * HARNESS_NO_CHECK. */
-int harness_run_suite(struct Suite *s);
 
 #endif

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 
 #include "channel.h"
+#include "check_run.h"
 
 static struct event_base *base;
 static struct channel ch;
@@ -215,17 +216,11 @@ int main(void)
 {
 	Suite *s = suite_create("bus-batch");
 	TCase *tc = tcase_create("batch");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, batches_keep_order_and_limits);
 	tcase_add_test(tc, mmio_channel_never_batches);
 	tcase_add_test(tc, full_socket_queues_batches_in_order);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <pthread.h>
 
+#include "check_run.h"
 #include "lpi_fixture.h"
 
 #define NV  3u
@@ -490,5 +491,5 @@ int main(void)
 	tcase_add_test(tc, dropped_when_lpis_off_or_beyond_idbits);
 	tcase_add_test(tc, msi_batch_travels_in_few_datagrams);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -10,6 +10,7 @@
  */
 #include <pthread.h>
 
+#include "check_run.h"
 #include "lpi_fixture.h"
 
 static void setup2(void)
@@ -390,5 +391,5 @@ int main(void)
 	tcase_add_checked_fixture(tp, setup_pool4, fx_teardown);
 	tcase_add_test(tp, pool_exhaustion_keeps_every_lpi);
 	suite_add_tcase(s, tp);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

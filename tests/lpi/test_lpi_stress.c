@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "lpi_fixture.h"
 
 #define NV	 4u
@@ -394,5 +395,5 @@ int main(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, every_msi_handled_exactly_once);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "chaos_workload.h"
+#include "check_run.h"
 #include "harness.h"
 
 /* Per case: issue 6 asks for at least 50 kills and 20 upgrades per run. */
@@ -246,8 +247,6 @@ int main(void)
 	} cases[] = { { "fd_store", fd_store }, { "state_file", state_file } };
 	const char *env = getenv("CHAOS_SEED");
 	Suite *s;
-	SRunner *sr;
-	int failed;
 
 	seed = env && env[0] ? (unsigned)strtoul(env, NULL, 0)
 			     : (unsigned)time(NULL) ^ (unsigned)getpid() << 16;
@@ -260,9 +259,5 @@ int main(void)
 		tcase_set_timeout(tc, getenv("CHAOS_KILLS") || getenv("CHAOS_TERMS") ? 0 : 240);
 		suite_add_tcase(s, tc);
 	}
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "gic_regs.h"
 #include "harness.h"
 #include "splitgic/agent.h"
@@ -136,5 +137,5 @@ int main(void)
 	tcase_add_test(tc, test_sigkill_fd_store);
 	tcase_add_test(tc, test_sigterm_fd_store);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

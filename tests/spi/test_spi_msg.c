@@ -9,6 +9,7 @@
  */
 #include <check.h>
 
+#include "check_run.h"
 #include "harness.h"
 #include "spi_fixture.h"
 
@@ -153,5 +154,5 @@ int main(void)
 	tcase_add_test(tc, test_setspi_level_held_until_clrspi);
 	tcase_add_test(tc, test_setspi_level_independent_of_line);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -18,6 +18,7 @@
 #include <check.h>
 #include <stdatomic.h>
 
+#include "check_run.h"
 #include "harness.h"
 #include "spi_fixture.h"
 
@@ -343,5 +344,5 @@ int main(void)
 	tcase_add_test(tc, test_priority_change_while_queued);
 	tcase_add_test(tc, test_priority_change_while_in_lr);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "harness.h"
 #include "spi_fixture.h"
 
@@ -323,5 +324,5 @@ int main(void)
 	tcase_add_test(tc, test_reads_consistent_with_owner);
 	tcase_add_test(tc, test_many_reads_of_many_owned_spis);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

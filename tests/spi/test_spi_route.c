@@ -9,6 +9,7 @@
  */
 #include <check.h>
 
+#include "check_run.h"
 #include "harness.h"
 #include "spi_fixture.h"
 
@@ -175,5 +176,5 @@ int main(void)
 	tcase_add_test(tc, test_1ofn_exactly_once_spread);
 	tcase_add_test(tc, test_1ofn_skips_group_disabled_vcpu);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

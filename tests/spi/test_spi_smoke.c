@@ -2,6 +2,7 @@
 /* SPIs end to end: device line -> gicd-server -> bus -> agent -> LR -> guest. */
 #include <check.h>
 
+#include "check_run.h"
 #include "gic_regs.h"
 #include "harness.h"
 #include "splitgic/agent.h"
@@ -74,5 +75,5 @@ int main(void)
 	tcase_add_test(tc, test_edge_spi_reaches_routed_vcpu);
 	tcase_add_test(tc, test_level_spi_redelivered_while_high);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "harness.h"
 #include "spi_fixture.h"
 
@@ -375,5 +376,5 @@ int main(void)
 	tcase_add_test(tc, test_stress_with_config_churn);
 	tcase_add_test(tc, test_stress_with_config_churn_all);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

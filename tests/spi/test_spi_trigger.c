@@ -9,6 +9,7 @@
 #include <check.h>
 #include <stdatomic.h>
 
+#include "check_run.h"
 #include "harness.h"
 #include "spi_fixture.h"
 
@@ -232,5 +233,5 @@ int main(void)
 	tcase_add_test(tc, test_level_redelivered_eoimode1);
 	tcase_add_test(tc, test_level_dropped_after_reenable_while_active);
 	suite_add_tcase(s, tc);
-	return harness_run_suite(s);
+	return check_run_suite(s);
 }

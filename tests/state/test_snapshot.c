@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "snapshot.h"
 #include "snapshot.pb-c.h"
 #include "state_store.h"
@@ -352,16 +353,10 @@ int main(void)
 {
 	Suite *s = suite_create("snapshot");
 	TCase *tc = tcase_create("snapshot");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_full_then_deltas_restore_exactly);
 	tcase_add_test(tc, test_through_the_state_store);
 	tcase_add_test(tc, test_refuses_what_it_cannot_read);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

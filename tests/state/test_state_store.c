@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "check_run.h"
 #include "state_store.h"
 
 struct loaded {
@@ -198,8 +199,6 @@ int main(void)
 {
 	Suite *su = suite_create("state-store");
 	TCase *tc = tcase_create("store");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, test_empty_store);
 	tcase_add_test(tc, test_snapshot_and_journal_survive_reopen);
@@ -207,9 +206,5 @@ int main(void)
 	tcase_add_test(tc, test_interrupted_snapshot_keeps_the_old_one);
 	tcase_add_test(tc, test_limits_and_foreign_data);
 	suite_add_tcase(su, tc);
-	sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(su);
 }

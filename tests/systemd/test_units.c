@@ -3,6 +3,7 @@
  * The systemd units as installed: `systemd-analyze verify` is clean and
  * `systemd-analyze security` rates the service's exposure at most 2.0.
  */
+#include "check_run.h"
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -104,16 +105,10 @@ int main(void)
 {
 	Suite *s = suite_create("systemd-units");
 	TCase *tc = tcase_create("units");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, test_verify_is_clean);
 	tcase_add_test(tc, test_exposure_at_most_2);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(s);
 }

@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "dtb.h"
 #include "machine.h"
-#include "vm_test.h"
 
 static uint8_t blob[VM_DTB_MAX];
 static uint64_t mpidr[VM_MAX_CPUS];
@@ -237,5 +237,5 @@ static Suite *dtb_suite(void)
 
 int main(void)
 {
-	return vm_test_run(dtb_suite());
+	return check_run_suite(dtb_suite());
 }

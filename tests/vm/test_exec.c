@@ -5,14 +5,13 @@
  * output, and vmm-checks (traps, IRQ entry, PSCI, time jumps from inside a
  * guest).  argv: the splitgic-vm binary, gicd-server, then the images.
  */
+#include "check_run.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "vm_test.h"
 
 enum { IMG_CHECKS, IMG_SYSOFF, IMG_EXIT42, IMG_CPUOFF, IMG_ECHO, IMG_FETCH, IMG_WFI, NR_IMG };
 
@@ -184,5 +183,5 @@ int main(int argc, char **argv)
 	gicd = argv[2];
 	for (unsigned i = 0; i < NR_IMG; i++)
 		img[i] = argv[3 + i];
-	return vm_test_run(exec_suite());
+	return check_run_suite(exec_suite());
 }

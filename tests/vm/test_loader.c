@@ -4,9 +4,9 @@
 #include <elf.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "loader.h"
 #include "machine.h"
-#include "vm_test.h"
 
 #define RAM_SIZE (2u << 20)
 #define RESERVED (VM_RAM_BASE + VM_DTB_MAX)
@@ -258,5 +258,5 @@ static Suite *loader_suite(void)
 
 int main(void)
 {
-	return vm_test_run(loader_suite());
+	return check_run_suite(loader_suite());
 }

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check_run.h"
 #include "latency.h"
 #include "log.h"
 #include "options.h"
-#include "vm_test.h"
 #include "vtimer.h"
 
 /* ----------------------------------------------------------- the clock */
@@ -276,5 +276,5 @@ static Suite *parts_suite(void)
 
 int main(void)
 {
-	return vm_test_run(parts_suite());
+	return check_run_suite(parts_suite());
 }

@@ -3,8 +3,8 @@
  * (MPIDRs 0, 1, 2 and 0x100). */
 #include <string.h>
 
+#include "check_run.h"
 #include "psci.h"
-#include "vm_test.h"
 
 static const uint64_t mpidr[4] = { 0, 1, 2, 0x100 };
 
@@ -177,5 +177,5 @@ static Suite *psci_suite(void)
 
 int main(void)
 {
-	return vm_test_run(psci_suite());
+	return check_run_suite(psci_suite());
 }

@@ -11,6 +11,7 @@
  * options (--restart-every, --load-iterations ...).  Log lines go to a
  * --log-file, leaving the summary alone on stderr: that is checked too.
  */
+#include "check_run.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include "vm_test.h"
 
 static const char *vm_bin, *gicd, *image;
 static char **extra;
@@ -215,5 +214,5 @@ int main(int argc, char **argv)
 	image = argv[3];
 	extra = argv + 4;
 	nr_extra = argc - 4;
-	return vm_test_run(restarts_suite());
+	return check_run_suite(restarts_suite());
 }

@@ -5,8 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "check_run.h"
 #include "testdev.h"
-#include "vm_test.h"
 
 #define BASE	  64u
 #define MAX_CALLS 1024
@@ -290,5 +290,5 @@ static Suite *testdev_suite(void)
 
 int main(void)
 {
-	return vm_test_run(testdev_suite());
+	return check_run_suite(testdev_suite());
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "access_policy.h"
+#include "check_run.h"
 #include "gic_regs.h"
 #include "vm_shape.h"
 #include "wire.h"
@@ -463,11 +464,5 @@ static Suite *wire_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(wire_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run_suite(wire_suite());
 }
