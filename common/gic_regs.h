@@ -283,6 +283,26 @@ static inline uint32_t gic_idreg(uint32_t offset, uint32_t part)
 #define GITS_CMD_DISCARD 0x0Fu
 #define GITS_CMD_SIZE	 32u
 
+/* An ITS command opcode's name ("MAPD", ...), or NULL for one not above. */
+static inline const char *gits_cmd_name(uint32_t op)
+{
+	switch (op) {
+	case GITS_CMD_MOVI: return "MOVI";
+	case GITS_CMD_INT: return "INT";
+	case GITS_CMD_CLEAR: return "CLEAR";
+	case GITS_CMD_SYNC: return "SYNC";
+	case GITS_CMD_MAPD: return "MAPD";
+	case GITS_CMD_MAPC: return "MAPC";
+	case GITS_CMD_MAPTI: return "MAPTI";
+	case GITS_CMD_MAPI: return "MAPI";
+	case GITS_CMD_INV: return "INV";
+	case GITS_CMD_INVALL: return "INVALL";
+	case GITS_CMD_MOVALL: return "MOVALL";
+	case GITS_CMD_DISCARD: return "DISCARD";
+	default: return (const char *)0;
+	}
+}
+
 /* --------------------------------------------- ICH_LR<n>_EL2 (List register) */
 
 #define ICH_LR_VINTID_MASK    0xFFFFFFFFull

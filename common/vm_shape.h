@@ -13,8 +13,10 @@
 #include "wire.pb-c.h"
 
 /* One MMIO socketpair per vCPU travels with Hello, so SCM_MAX_FD bounds this. */
-#define SG_MAX_VCPUS	   128u
-#define SG_MAX_ITS	   4u
+#define SG_MAX_VCPUS 128u
+#define SG_MAX_ITS   4u
+/* RAM regions (and memfds) one Hello may pass.  Why: each is a mapping and
+ * an fd the daemon keeps, and every guest RAM access searches them. */
 #define SG_MAX_RAM_REGIONS 16u
 
 struct sg_addr_map {

@@ -323,6 +323,9 @@ struct body_rule {
 static const struct body_rule body_rules[] = {
 	{ SG__ENVELOPE__BODY_HELLO, "hello", SG_CHAN_CONTROL, SG_TO_DAEMON, false, false },
 	{ SG__ENVELOPE__BODY_WELCOME, "welcome", SG_CHAN_CONTROL, SG_TO_VMM, false, false },
+	{ SG__ENVELOPE__BODY_ADMIN_REQUEST, "admin_request", SG_CHAN_CONTROL, SG_TO_DAEMON, false,
+	  false },
+	{ SG__ENVELOPE__BODY_ADMIN_REPLY, "admin_reply", SG_CHAN_CONTROL, SG_TO_VMM, false, false },
 	{ SG__ENVELOPE__BODY_MMIO, "mmio", SG_CHAN_MMIO, SG_TO_DAEMON, false, true },
 	{ SG__ENVELOPE__BODY_MSI, "msi", SG_CHAN_MMIO, SG_TO_DAEMON, false, true },
 	{ SG__ENVELOPE__BODY_MMIO_REPLY, "mmio_reply", SG_CHAN_MMIO, SG_TO_VMM, false, false },

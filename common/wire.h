@@ -18,13 +18,19 @@
 struct sg_vm_shape;
 
 #define SG_PROTO_VERSION 1u
-/* Largest datagram on any channel; a larger one is rejected unread. */
+/* Largest datagram on any channel; a larger one is rejected unread (MSG_TRUNC,
+ * counted "oversized").  Why: a receive buffer of fixed size, allocated
+ * once, and a bound on what one datagram makes the receiver decode. */
 #define SG_WIRE_MAX 16384u
-/* Most messages one Batch may carry. */
+/* Most messages one Batch may carry; a longer one is rejected at decode
+ * (nothing of it applied, no sequence number consumed).  Why: bounds the
+ * work one datagram makes the daemon do between two looks at other channels. */
 #define SG_WIRE_MAX_BATCH 256u
 /* Most fds one datagram may carry (the kernel's SCM_MAX_FD). */
 #define SG_WIRE_MAX_FDS 253u
-/* Arena size that decodes any datagram of SG_WIRE_MAX bytes that passes the caps. */
+/* Arena size that decodes any datagram of SG_WIRE_MAX bytes that passes the
+ * caps; a datagram whose decoding needs more (thousands of empty repeated
+ * entries) is rejected as undecodable.  Why: decoding never calls malloc. */
 #define SG_WIRE_ARENA_SIZE (256u * 1024u)
 
 /* Channel kinds and directions, for the "who may send what" rules. */

@@ -9,12 +9,24 @@
 
 #include "fuzz_input.h"
 #include "gic_regs.h"
+#include "log.h"
 #include "vm_shape.h"
 #include "wire.h"
 
 static unsigned char arena_buf[SG_WIRE_ARENA_SIZE];
 static unsigned char arena_buf2[SG_WIRE_ARENA_SIZE];
 static unsigned char packed[SG_WIRE_MAX];
+
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	/* Rejections are the point here: only errors, unless FUZZ_LOG is set. */
+	sg_log_init("fuzz-wire", getenv("FUZZ_LOG") ? SG_LOG_DEBUG : SG_LOG_ERR);
+	return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

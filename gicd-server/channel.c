@@ -11,6 +11,8 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 
+#include "record.h"
+
 /*
  * A Batch datagram is built around messages packed one by one
  * (proto/wire.proto): Envelope.version (field 1, varint), Envelope.batch
@@ -190,6 +192,18 @@ void channel_reject(struct channel *ch, enum sg_wire_err err, uint64_t seq, cons
 		      sg_wire_strerror(err), why && why[0] ? ": " : "", why ? why : "");
 }
 
+/* Which cap of sg_wire_decode() a datagram hit, for the log. */
+static const char *decode_why(enum sg_wire_err err, const struct sg_arena *arena)
+{
+	if (arena->exhausted)
+		return "needs more than the decoding arena (SG_WIRE_ARENA_SIZE, 256 KiB)";
+	if (err == SG_WIRE_RANGE)
+		return "Batch of 0 or more than SG_WIRE_MAX_BATCH (256) messages";
+	if (err == SG_WIRE_OVERSIZE)
+		return "larger than SG_WIRE_MAX (16384 bytes)";
+	return NULL;
+}
+
 enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg_arena *arena,
 			     Sg__Envelope **env)
 {
@@ -209,7 +223,7 @@ enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg
 		return CHANNEL_RX_GONE;
 	case -EMSGSIZE:
 		ch->stats.rx++;
-		channel_reject(ch, SG_WIRE_OVERSIZE, 0, NULL);
+		channel_reject(ch, SG_WIRE_OVERSIZE, 0, "larger than SG_WIRE_MAX (16384 bytes)");
 		return CHANNEL_RX_REJECT;
 	case -EBADMSG:
 		ch->stats.rx++;
@@ -227,9 +241,10 @@ enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg
 		return CHANNEL_RX_GONE;
 	}
 	ch->stats.rx++;
+	record_datagram(ch->index, rxbuf, (size_t)n); /* GICD_RECORD_DIR: fuzzing seeds */
 	err = sg_wire_decode(rxbuf, (size_t)n, arena, env);
 	if (err != SG_WIRE_OK) {
-		channel_reject(ch, err, 0, arena->exhausted ? "decoding arena exhausted" : NULL);
+		channel_reject(ch, err, 0, decode_why(err, arena));
 		return CHANNEL_RX_REJECT;
 	}
 	return CHANNEL_RX_MSG;

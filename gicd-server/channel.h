@@ -29,7 +29,10 @@ struct evbuffer;
 #define CHANNEL_RX_ALLOC     (CHANNEL_ARENA_OFFSET + SG_WIRE_ARENA_SIZE)
 
 /* Most messages waiting in one channel's output queue; beyond it the VMM is
- * not reading and the VM is detached. */
+ * not reading and the VM is detached (logged at error level).  Why: the
+ * queue is the one thing a VMM that stops reading makes the daemon grow;
+ * 65536 messages (about 2 MiB) is far more than a reading VMM ever leaves
+ * behind (a socket buffer holds a few hundred datagrams). */
 #define CHANNEL_TXQ_MAX 65536u
 
 struct channel_stats {

@@ -10,6 +10,7 @@
 #include <event2/event.h>
 
 #include "channel.h"
+#include "record.h"
 #include "wire.h"
 
 struct pending {
@@ -51,13 +52,19 @@ static const char *status_name(Sg__Welcome__Status st)
 	}
 }
 
-static void pending_close(struct pending *p)
+/* Frees the slot; the fd is the caller's. */
+static void pending_release(struct pending *p)
 {
 	event_free(p->rd_ev);
 	event_free(p->timer);
-	close(p->fd);
 	p->fd = -1;
 	p->rd_ev = p->timer = NULL;
+}
+
+static void pending_close(struct pending *p)
+{
+	close(p->fd);
+	pending_release(p);
 }
 
 static bool uid_allowed(const struct control *c, uid_t uid)
@@ -94,9 +101,13 @@ static void send_welcome(struct control *c, struct pending *p, const struct verd
 	env.body_case = SG__ENVELOPE__BODY_WELCOME;
 	env.welcome = &w;
 	rc = sg_wire_send(p->fd, &env, NULL, 0);
-	if (rc < 0)
-		sg_info("control: cannot send Welcome to pid %d: %s", (int)p->peer.pid,
-			strerror(-rc));
+	if (rc < 0) {
+		/* A peer that hangs up before its answer: rate-limited. */
+		static struct sg_ratelimit rl = SG_RATELIMIT_INIT(1000, 10);
+
+		sg_log_ratelimited(&rl, SG_LOG_INFO, "control: cannot send Welcome to pid %d: %s",
+				   (int)p->peer.pid, strerror(-rc));
+	}
 	(void)c;
 }
 
@@ -171,7 +182,7 @@ static struct verdict check_and_attach(struct control *c, struct pending *p, siz
 		goto out_close;
 	nch = shape.nr_vcpus + 1;
 	if (h->nr_ram_fds > SG_MAX_RAM_REGIONS || h->n_ram > SG_MAX_RAM_REGIONS) {
-		v.reason = "too many RAM regions or memfds";
+		v.reason = "too many RAM regions or memfds (at most 16: SG_MAX_RAM_REGIONS)";
 		goto out_close;
 	}
 	if (nfds != nch + h->nr_ram_fds) {
@@ -222,6 +233,29 @@ static void count_verdict(struct control *c, Sg__Welcome__Status st)
 	}
 }
 
+/*
+ * A first datagram that is an AdminRequest: the connection goes to the
+ * admin handlers (gicctl) instead of becoming a VM.  True if taken.
+ */
+static bool take_admin(struct control *c, struct pending *p, size_t len, unsigned nfds)
+{
+	struct ucred peer;
+	const char *why;
+	Sg__Envelope *env;
+	int fd = p->fd;
+
+	if (sg_wire_decode(c->rxbuf, len, &c->arena, &env) != SG_WIRE_OK ||
+	    env->body_case != SG__ENVELOPE__BODY_ADMIN_REQUEST ||
+	    sg_wire_validate(env, SG_CHAN_CONTROL, SG_TO_DAEMON, NULL, &why) != SG_WIRE_OK)
+		return false;
+	c->stats.admin++;
+	/* The connection is the admin's now: free the slot, keep the fd. */
+	peer = p->peer;
+	pending_release(p);
+	c->ops->admin(c->ops->arg, fd, &peer, env->admin_request, c->fds, nfds);
+	return true;
+}
+
 static void on_hello(evutil_socket_t fd, short what, void *arg)
 {
 	struct pending *p = arg;
@@ -236,6 +270,8 @@ static void on_hello(evutil_socket_t fd, short what, void *arg)
 	n = sg_wire_recv(fd, c->rxbuf, CHANNEL_RX_SIZE, c->fds, SG_WIRE_MAX_FDS, &nfds);
 	if (n == -EAGAIN)
 		return;
+	if (n > 0) /* GICD_RECORD_DIR: fuzzing seeds */
+		record_control(c->rxbuf, (size_t)n, c->fds, nfds);
 	if (n == 0 || (n < 0 && n != -EMSGSIZE && n != -EBADMSG && n != -ETOOMANYREFS)) {
 		sg_wire_close_fds(c->fds, nfds);
 		c->stats.hangups++;
@@ -253,6 +289,8 @@ static void on_hello(evutil_socket_t fd, short what, void *arg)
 		v.reason = n == -EMSGSIZE  ? sg_wire_strerror(SG_WIRE_OVERSIZE)
 			   : n == -EBADMSG ? sg_wire_strerror(SG_WIRE_EMPTY)
 					   : "more file descriptors than one datagram may carry";
+	} else if (take_admin(c, p, (size_t)n, nfds)) {
+		return;
 	} else {
 		v = check_and_attach(c, p, (size_t)n, nfds, &nr_chans, &res);
 	}
@@ -378,16 +416,22 @@ void control_free(struct control *c)
 	free(c);
 }
 
+const struct control_stats *control_get_stats(const struct control *c)
+{
+	return &c->stats;
+}
+
 void control_log_stats(const struct control *c, enum sg_log_level level)
 {
 	const struct control_stats *s = &c->stats;
 
 	sg_log(level,
 	       "counters control: connections %llu (refused %llu, no Hello in time %llu, closed "
-	       "early %llu), Hello OK %llu, REJECTED %llu, BUSY %llu, VERSION %llu, DENIED %llu",
+	       "early %llu), Hello OK %llu, REJECTED %llu, BUSY %llu, VERSION %llu, DENIED %llu, "
+	       "admin %llu",
 	       (unsigned long long)s->accepted, (unsigned long long)s->refused,
 	       (unsigned long long)s->timeouts, (unsigned long long)s->hangups,
 	       (unsigned long long)s->ok, (unsigned long long)s->rejected,
 	       (unsigned long long)s->busy, (unsigned long long)s->version,
-	       (unsigned long long)s->denied);
+	       (unsigned long long)s->denied, (unsigned long long)s->admin);
 }

@@ -22,7 +22,10 @@ struct control;
 
 /* How long a connection may take to send its Hello. */
 #define CONTROL_HELLO_TIMEOUT_S 5
-/* Connections waiting for their Hello at once; more are closed at accept. */
+/* Connections waiting for their Hello at once; more are closed at accept
+ * (logged, counted as refused).  Why: each holds a slot, two events and a
+ * timer until its Hello or its timeout, and anybody allowed to connect to
+ * the socket can open them; 32 is far more than VMMs attaching at once. */
 #define CONTROL_MAX_PENDING 32u
 
 /* A checked Hello, ready to become a session. */
@@ -48,6 +51,10 @@ struct control_ops {
 	/* Takes req->chan_fds and *req->ram in every case; 0 or a negative
 	 * errno (res->reason says why). */
 	int (*attach)(void *arg, const struct attach_req *req, struct attach_result *res);
+	/* An AdminRequest (gicctl) from an allowed peer: takes fd and fds;
+	 * req is valid during the call only. */
+	void (*admin)(void *arg, int fd, const struct ucred *peer, const Sg__AdminRequest *req,
+		      int *fds, unsigned nfds);
 	void *arg;
 };
 
@@ -67,6 +74,7 @@ struct control_stats {
 	uint64_t busy;
 	uint64_t version;
 	uint64_t denied;
+	uint64_t admin; /* connections handed to the admin handlers */
 };
 
 /* Serves listen_fd (not owned); policy and ops must outlive the control. */
@@ -74,5 +82,6 @@ struct control *control_new(struct event_base *base, int listen_fd,
 			    const struct control_policy *policy, const struct control_ops *ops);
 void control_free(struct control *c);
 void control_log_stats(const struct control *c, enum sg_log_level level);
+const struct control_stats *control_get_stats(const struct control *c);
 
 #endif

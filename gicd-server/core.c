@@ -4,9 +4,35 @@
 #include <string.h>
 
 #include "log.h"
+#include "trace.h"
+
+/* The Deliver or Retract about to go on the bus, for the trace points. */
+static void trace_bus(const Sg__Envelope *env)
+{
+	if (env->body_case == SG__ENVELOPE__BODY_DELIVER && TRACE_ON(deliver)) {
+		const Sg__Deliver *d = env->deliver;
+
+		trace_irq_slow(TRACE_DELIVER, d->vcpu, d->intid, d->gen,
+			       (d->set_latch ? TRACE_DELIVER_SET_LATCH : 0) |
+				       (d->set_line ? TRACE_DELIVER_SET_LINE : 0) |
+				       (d->set_active ? TRACE_DELIVER_SET_ACTIVE : 0) |
+				       (d->level ? TRACE_DELIVER_LEVEL : 0),
+			       d->priority, d->group);
+	} else if (env->body_case == SG__ENVELOPE__BODY_RETRACT && TRACE_ON(retract)) {
+		const Sg__Retract *r = env->retract;
+
+		trace_irq_slow(TRACE_RETRACT, r->vcpu, r->intid, r->gen,
+			       (r->clear_latch ? TRACE_RETRACT_CLEAR_LATCH : 0) |
+				       (r->clear_line ? TRACE_RETRACT_CLEAR_LINE : 0) |
+				       (r->clear_active ? TRACE_RETRACT_CLEAR_ACTIVE : 0) |
+				       (r->return_latch ? TRACE_RETRACT_RETURN_LATCH : 0),
+			       0, 0);
+	}
+}
 
 void core_send_bus(struct gic_core *c, const Sg__Envelope *env)
 {
+	trace_bus(env);
 	c->out.send(c->out.ctx, core_bus_chan(&c->shape), env);
 }
 
@@ -158,6 +184,7 @@ void core_mmio_reply(struct gic_core *c, unsigned chan, uint64_t seq, uint64_t d
 	sg_envelope_init(&env);
 	env.body_case = SG__ENVELOPE__BODY_MMIO_REPLY;
 	env.mmio_reply = &r;
+	trace_mmio_reply(chan, seq, data, (unsigned)status);
 	c->out.send(c->out.ctx, chan, &env);
 }
 
@@ -244,6 +271,7 @@ void core_handle(struct gic_core *c, unsigned chan, const Sg__Envelope *env)
 		const Sg__SpiLevel *l = env->spi_level;
 
 		c->stats.spi_level++;
+		trace_spi_level(l->intid, l->level, l->pulse);
 		if (l->pulse)
 			dist_spi_pulse(&c->dist, l->intid);
 		else
@@ -254,6 +282,7 @@ void core_handle(struct gic_core *c, unsigned chan, const Sg__Envelope *env)
 		const Sg__Deactivated *m = env->deactivated;
 
 		c->stats.deactivated++;
+		trace_deactivate(m->vcpu, m->intid, m->gen, m->returned_latch);
 		dist_spi_deactivated(&c->dist, m->vcpu, m->intid, m->gen, m->returned_latch);
 		break;
 	}
@@ -287,10 +316,10 @@ void core_handle(struct gic_core *c, unsigned chan, const Sg__Envelope *env)
 
 		c->stats.resync++;
 		c->stats.resync_repairs += n;
-		if (n)
-			sg_warn("vCPU %u's Resync disagreed with the distributor on %u SPIs: "
-				"repaired from the agent's view",
-				r->vcpu, n);
+		if (n) /* the VMM sends Resync: rate-limited */
+			sg_reject_log("vCPU %u's Resync disagreed with the distributor on %u SPIs: "
+				      "repaired from the agent's view",
+				      r->vcpu, n);
 		break;
 	}
 	case SG__ENVELOPE__BODY_QUERY_REPLY:

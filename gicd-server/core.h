@@ -57,6 +57,8 @@ struct core_stats {
 		query_unmatched; /* QueryReply for no outstanding Query, or from another vCPU/SPI */
 };
 
+struct histogram;
+
 struct gic_core {
 	struct sg_vm_shape shape;
 	struct core_out out;
@@ -64,6 +66,8 @@ struct gic_core {
 	struct its its[SG_MAX_ITS];
 	struct core_reads reads;
 	struct core_stats stats;
+	/* Set by the daemon (gicctl stats): Query round trips; NULL: none. */
+	struct histogram *query_hist;
 };
 
 /* ram (the VM's guest RAM, for the ITS tables) must outlive c. */

@@ -8,6 +8,7 @@
  */
 #include "core.h"
 
+#include "histogram.h"
 #include "log.h"
 
 static void send_query(struct gic_core *c, struct core_read *r, unsigned bit)
@@ -24,6 +25,7 @@ static void send_query(struct gic_core *c, struct core_read *r, unsigned bit)
 	q->vcpu = (uint16_t)vcpu;
 	q->gen = gen;
 	q->own_gen = own_gen;
+	q->sent_ns = c->query_hist ? histogram_now_ns() : 0;
 	r->waiting |= 1u << bit;
 	r->answered &= ~(1u << bit);
 	m.vcpu = vcpu;
@@ -72,8 +74,16 @@ bool core_read_busy(struct gic_core *c, unsigned vcpu, uint64_t seq)
 	r = &c->reads.read[vcpu];
 	if (seq <= r->seq)
 		return true;
-	sg_debug("vCPU %u: read seq %llu supersedes parked read seq %llu", vcpu,
-		 (unsigned long long)seq, (unsigned long long)r->seq);
+	{
+		static struct sg_ratelimit rl = SG_RATELIMIT_INIT(1000, 10);
+
+		sg_log_ratelimited(
+			&rl, SG_LOG_NOTICE,
+			"vCPU %u: read seq %llu replaces parked read seq %llu (one parked "
+			"read per vCPU, at most %u Queries): its replies are dropped",
+			vcpu, (unsigned long long)seq, (unsigned long long)r->seq,
+			CORE_READ_MAX_QUERIES);
+	}
 	c->stats.reads_superseded++;
 	r->busy = false;
 	r->waiting = 0;
@@ -158,6 +168,7 @@ void core_read_answer(struct gic_core *c, const Sg__QueryReply *m)
 			      (unsigned long long)m->query_id, m->vcpu, m->intid);
 		return;
 	}
+	histogram_since(c->query_hist, r->q[bit].sent_ns);
 	mask = 1u << bit;
 	r->waiting &= ~mask;
 	r->answered |= mask;

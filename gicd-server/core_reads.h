@@ -15,12 +15,23 @@
 #include "dist.h"
 #include "vm_shape.h"
 
+/*
+ * Outstanding Queries: at most CORE_READ_MAX_QUERIES per parked read (one
+ * per SPI of the 32-bit register word read) and one parked read per vCPU,
+ * so at most 32 x nr_vcpus in all.  Why: an agent that never answers must
+ * not grow anything; its vCPU's next read replaces the parked one (logged,
+ * reads_superseded) and an answer to a replaced Query is counted
+ * (query_unmatched) and dropped.
+ */
+#define CORE_READ_MAX_QUERIES 32u
+
 /* A Query sent about one SPI of a parked read, or the answer it got. */
 struct core_query {
 	uint64_t id;	  /* Query.query_id */
 	uint16_t vcpu;	  /* the owner asked */
 	uint32_t gen;	  /* the SPI's gen when asked */
 	uint32_t own_gen; /* the ownership asked about (dist_spi_owner) */
+	uint64_t sent_ns; /* when sent, if core.query_hist is set (not state) */
 };
 
 struct core_read {
@@ -33,7 +44,7 @@ struct core_read {
 	uint32_t answered; /* bits with an answer in pending/active */
 	uint32_t pending;
 	uint32_t active;
-	struct core_query q[32];
+	struct core_query q[CORE_READ_MAX_QUERIES];
 };
 
 struct core_reads {

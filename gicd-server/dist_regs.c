@@ -11,6 +11,7 @@
 
 #include "dist.h"
 #include "dist_spi.h"
+#include "log.h"
 
 /* Access widths a register accepts, as a bit mask of the byte sizes. */
 #define W1 (1u << 0)
@@ -49,6 +50,19 @@ struct dist_reg {
 	uint64_t (*get)(const struct dist *d, uint32_t intid);
 	void (*set)(struct dist *d, uint32_t intid, uint64_t field);
 };
+
+/*
+ * A guest access the distributor ignores (the caller counts it in
+ * dist_stats): logged from this one call site, rate-limited, since a guest
+ * can repeat it at will.
+ */
+static enum dist_status ignored(unsigned vcpu, bool write, uint32_t offset, unsigned size,
+				const char *why)
+{
+	sg_reject_log("vCPU %u: GICD %s of %u bytes at offset 0x%04x ignored: %s", vcpu,
+		      write ? "write" : "read", size, offset, why);
+	return DIST_IGNORED;
+}
 
 /* ------------------------------------------------------ single registers */
 
@@ -97,9 +111,10 @@ static void setspi_write(struct dist *d, const struct dist_access *a, uint64_t v
 {
 	uint32_t intid = (uint32_t)val & GICD_SETSPI_INTID_MASK;
 
-	(void)a;
 	if (!dist_spi_valid(d, intid)) {
 		d->stats.bad_intid++;
+		ignored(a->vcpu, true, GICD_SETSPI_NSR, a->size,
+			"SETSPI_NSR names no implemented SPI");
 		return;
 	}
 	spi_msg_set(d, intid);
@@ -109,9 +124,10 @@ static void clrspi_write(struct dist *d, const struct dist_access *a, uint64_t v
 {
 	uint32_t intid = (uint32_t)val & GICD_SETSPI_INTID_MASK;
 
-	(void)a;
 	if (!dist_spi_valid(d, intid)) {
 		d->stats.bad_intid++;
+		ignored(a->vcpu, true, GICD_CLRSPI_NSR, a->size,
+			"CLRSPI_NSR names no implemented SPI");
 		return;
 	}
 	spi_msg_clear(d, intid);
@@ -337,28 +353,33 @@ static void per_irq_write(struct dist *d, const struct dist_reg *r, const struct
 
 /*
  * Finds the descriptor for an access and checks it; NULL (with the reject
- * counted) if the access is to be ignored.
+ * counted and *why set) if the access is to be ignored.
  */
-static const struct dist_reg *decode(struct dist *d, uint32_t offset, unsigned size)
+static const struct dist_reg *decode(struct dist *d, uint32_t offset, unsigned size,
+				     const char **why)
 {
 	const struct dist_reg *r;
 
 	if (!width_bit(size)) {
 		d->stats.bad_width++;
+		*why = "not a 1, 2, 4 or 8 byte access";
 		return NULL;
 	}
 	if (offset % size) {
 		d->stats.misaligned++;
+		*why = "misaligned";
 		return NULL;
 	}
 	r = offset < GICD_FRAME_SIZE ? find_reg(offset) : NULL;
 	if (!r) {
 		d->stats.reserved++;
+		*why = "reserved offset";
 		return NULL;
 	}
 	if (!(r->widths & width_bit(size)) || offset - r->offset + size > r->len ||
 	    ((r->flags & REG_LOW16) && size < 4 && (offset - r->offset) % 4 != 0)) {
 		d->stats.bad_width++;
+		*why = "access width the register does not allow";
 		return NULL;
 	}
 	return r;
@@ -390,15 +411,16 @@ static bool overlay_owned(const struct dist *d, const struct dist_reg *r,
 enum dist_status dist_mmio_read_owned(struct dist *d, unsigned vcpu, uint32_t offset, unsigned size,
 				      uint64_t *val, struct dist_overlay *ov)
 {
-	const struct dist_reg *r = decode(d, offset, size);
+	const char *why = NULL;
+	const struct dist_reg *r = decode(d, offset, size, &why);
 	struct dist_access a;
 
 	*val = 0;
 	if (!r)
-		return DIST_IGNORED;
+		return ignored(vcpu, false, offset, size, why);
 	if (r->flags & REG_WO) {
 		d->stats.wo_read++;
-		return DIST_IGNORED;
+		return ignored(vcpu, false, offset, size, "write-only register");
 	}
 	a = (struct dist_access){ .vcpu = vcpu, .off = offset - r->offset, .size = size };
 	if (r->bpi)
@@ -425,14 +447,15 @@ enum dist_status dist_mmio_read(struct dist *d, unsigned vcpu, uint32_t offset, 
 enum dist_status dist_mmio_write(struct dist *d, unsigned vcpu, uint32_t offset, unsigned size,
 				 uint64_t val)
 {
-	const struct dist_reg *r = decode(d, offset, size);
+	const char *why = NULL;
+	const struct dist_reg *r = decode(d, offset, size, &why);
 	struct dist_access a;
 
 	if (!r)
-		return DIST_IGNORED;
+		return ignored(vcpu, true, offset, size, why);
 	if (r->flags & REG_RO) {
 		d->stats.ro_write++;
-		return DIST_IGNORED;
+		return ignored(vcpu, true, offset, size, "read-only register");
 	}
 	/* The channel carries 64 bits; bits above the access size are not the guest's. */
 	if (size < 8)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "gic_regs.h"
+#include "log.h"
 
 #define PA_LIMIT (1ull << 52)
 
@@ -268,6 +269,16 @@ static struct guest_ram_window *window_slot(struct guest_ram *r)
 			return w;
 		if (!lru || w->last_use < lru->last_use)
 			lru = w;
+	}
+	/* Not an error: the owner maps it again when it next writes there. */
+	{
+		static struct sg_ratelimit rl = SG_RATELIMIT_INIT(1000, 10);
+
+		sg_log_ratelimited(
+			&rl, SG_LOG_NOTICE,
+			"guest RAM: all %u writable windows in use (GUEST_RAM_MAX_WINDOWS): "
+			"unmapping the least recently used one",
+			GUEST_RAM_MAX_WINDOWS);
 	}
 	window_drop(r, lru);
 	r->stats.rw_evictions++;

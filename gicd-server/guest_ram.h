@@ -22,6 +22,11 @@
 #include "vm_shape.h"
 #include "wire.pb-c.h"
 
+/* Writable windows at once, per VM: each is an mmap the guest makes the
+ * daemon create (a table, an ITT per MAPD), so a guest with many devices
+ * must not grow the daemon's mappings without bound; 256 covers the ITTs a
+ * VM with a few hundred devices keeps busy.  When full, the least recently
+ * used window is dropped (logged, counted in rw_evictions), never an error. */
 #define GUEST_RAM_MAX_WINDOWS 256u
 
 struct guest_ram_region {

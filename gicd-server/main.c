@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "record.h"
 #include "server.h"
 
 #define VM_NAME_MAX 64
@@ -143,5 +144,6 @@ int main(int argc, char **argv)
 	rc = parse_options(argc, argv, &cfg);
 	if (rc >= 0)
 		return rc;
+	record_open_from_env(); /* GICD_RECORD_DIR: fuzzing seeds (docs/fuzzing.md) */
 	return server_run(&cfg);
 }

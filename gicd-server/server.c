@@ -13,36 +13,18 @@
 #include <event2/event.h>
 #include <systemd/sd-daemon.h>
 
-#include "control.h"
-#include "fdstore.h"
-#include "listen.h"
+#include "admin.h"
 #include "log.h"
 #include "sandbox.h"
+#include "server_internal.h"
 #include "session.h"
-
-struct server {
-	const struct server_config *cfg;
-	struct event_base *base;
-	struct event *sig_term, *sig_int, *sig_usr1;
-	struct event *detach_ev;
-	struct control_socket cs;
-	struct control *control;
-	struct control_policy policy;
-	struct control_ops control_ops;
-	struct session_ops session_ops;
-	struct session *session;
-	struct ucred peer; /* who attached the current VM */
-	char detach_reason[64];
-	int exit_code;
-	struct inherited_fds inh; /* from systemd: control socket, fd store */
-	bool resume_file;	  /* --state-file holds a VM waiting to re-attach */
-	struct event *watchdog_ev;
-	struct timeval watchdog_period;
-};
+#include "trace.h"
 
 static void log_counters(struct server *srv, enum sg_log_level level)
 {
 	control_log_stats(srv->control, level);
+	if (srv->admin)
+		admin_log_stats(srv->admin, level);
 	if (srv->session)
 		session_log_stats(srv->session, level);
 }
@@ -102,7 +84,10 @@ static int open_resume_state(struct server *srv, const struct attach_req *req, c
 		*why = "no saved VM to resume here (start gicd-server with the same --state-file)";
 		return -ENOENT;
 	}
-	fd = open(srv->cfg->state_file, O_RDWR | O_CLOEXEC);
+	if (srv->loaded_state_fd >= 0) /* gicctl snapshot load */
+		fd = fcntl(srv->loaded_state_fd, F_DUPFD_CLOEXEC, 0);
+	else
+		fd = open(srv->cfg->state_file, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		*why = "the state file is gone";
 		return -errno;
@@ -184,6 +169,10 @@ static int attach(void *arg, const struct attach_req *req, struct attach_result 
 		return -1;
 	}
 	srv->resume_file = false;
+	if (srv->loaded_state_fd >= 0) {
+		close(srv->loaded_state_fd); /* the session has its own fd */
+		srv->loaded_state_fd = -1;
+	}
 	fill_result(srv, res);
 	keep_in_fdstore(srv->session);
 	srv->peer = req->peer;
@@ -192,6 +181,11 @@ static int attach(void *arg, const struct attach_req *req, struct attach_result 
 		  srv->cfg->vm_name, resume ? "re-attached" : "attached", (int)req->peer.pid,
 		  (unsigned)req->peer.uid, (unsigned)req->peer.gid, s->nr_vcpus, s->nr_spis,
 		  s->map.nr_its, srv->session->ram.nr_regions);
+	trace_attach((int)req->peer.pid, (unsigned)req->peer.uid, (unsigned)req->peer.gid,
+		     s->nr_vcpus, s->nr_spis, s->map.nr_its, srv->session->ram.nr_regions, resume);
+	if (resume)
+		trace_restore(TRACE_RESTORE_STATE_FILE, srv->session->dur.epoch,
+			      srv->session->nr_chans, s->nr_vcpus);
 	sd_notifyf(0, "STATUS=Serving VM %s (%u vCPUs, %u SPIs) for pid %d", srv->cfg->vm_name,
 		   s->nr_vcpus, s->nr_spis, (int)req->peer.pid);
 	return 0;
@@ -243,6 +237,8 @@ static int restore_from_fdstore(struct server *srv)
 		return -1;
 	sg_notice("VM %s resumed from the service manager's fd store: %u vCPUs, epoch %llu",
 		  srv->cfg->vm_name, shape.nr_vcpus, (unsigned long long)srv->session->dur.epoch);
+	trace_restore(TRACE_RESTORE_FDSTORE, srv->session->dur.epoch, srv->session->nr_chans,
+		      shape.nr_vcpus);
 	sd_notifyf(0, "STATUS=Serving VM %s (%u vCPUs, %u SPIs), resumed", srv->cfg->vm_name,
 		   shape.nr_vcpus, shape.nr_spis);
 	return 0;
@@ -304,6 +300,7 @@ static void on_detach(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	sg_notice("VM %s detached (channel %s closed or failed): stopping", srv->cfg->vm_name,
 		  srv->detach_reason);
+	trace_detach(srv->detach_reason);
 	/* The VM is gone for good: nothing to keep for a restart. */
 	if (srv->session)
 		fdstore_forget_vm(srv->session->shape.nr_vcpus, srv->session->ram.nr_fds);
@@ -327,10 +324,36 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	sg_notice("received %s, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	sd_notify(0, "STOPPING=1\nSTATUS=Shutting down");
 	/* A restart or an upgrade follows: everything in one snapshot. */
-	if (srv->session)
-		session_checkpoint(srv->session);
+	if (srv->session && session_checkpoint(srv->session) == 0)
+		sg_notice("VM %s: state saved for a restart (epoch %llu)", srv->cfg->vm_name,
+			  (unsigned long long)srv->session->dur.epoch);
 	srv->exit_code = GICD_EXIT_OK;
 	event_base_loopbreak(srv->base);
+}
+
+static void take_admin(void *arg, int fd, const struct ucred *peer, const Sg__AdminRequest *req,
+		       int *fds, unsigned nfds)
+{
+	struct server *srv = arg;
+
+	admin_take(srv->admin, fd, peer, req, fds, nfds);
+}
+
+/* The control socket's Hello intake and the VM session's callbacks. */
+static int setup_control(struct server *srv)
+{
+	srv->policy = (struct control_policy){ .vm_name = srv->cfg->vm_name,
+					       .allow_uid = srv->cfg->allow_uid,
+					       .nr_allow_uids = srv->cfg->nr_allow_uids };
+	srv->control_ops = (struct control_ops){
+		.busy = is_busy, .attach = attach, .admin = take_admin, .arg = srv
+	};
+	srv->admin = admin_new(srv->base, srv);
+	if (!srv->admin)
+		return -1;
+	srv->session_ops = (struct session_ops){ .gone = session_gone, .arg = srv };
+	srv->control = control_new(srv->base, srv->cs.fd, &srv->policy, &srv->control_ops);
+	return srv->control ? 0 : -1;
 }
 
 static int setup_events(struct server *srv)
@@ -347,13 +370,7 @@ static int setup_events(struct server *srv)
 	if (evsignal_add(srv->sig_term, NULL) < 0 || evsignal_add(srv->sig_int, NULL) < 0 ||
 	    evsignal_add(srv->sig_usr1, NULL) < 0)
 		return -1;
-	srv->policy = (struct control_policy){ .vm_name = srv->cfg->vm_name,
-					       .allow_uid = srv->cfg->allow_uid,
-					       .nr_allow_uids = srv->cfg->nr_allow_uids };
-	srv->control_ops = (struct control_ops){ .busy = is_busy, .attach = attach, .arg = srv };
-	srv->session_ops = (struct session_ops){ .gone = session_gone, .arg = srv };
-	srv->control = control_new(srv->base, srv->cs.fd, &srv->policy, &srv->control_ops);
-	if (!srv->control)
+	if (setup_control(srv) < 0)
 		return -1;
 	srv->watchdog_ev = evtimer_new(srv->base, on_watchdog, srv);
 	if (!srv->watchdog_ev)
@@ -413,6 +430,8 @@ static void teardown(struct server *srv)
 	sigprocmask(SIG_BLOCK, &stop, NULL);
 	if (srv->control)
 		log_counters(srv, SG_LOG_INFO);
+	/* Trace streams and queued replies go before the session they report on. */
+	admin_free(srv->admin);
 	session_free(srv->session);
 	control_free(srv->control);
 	if (srv->sig_term)
@@ -426,6 +445,8 @@ static void teardown(struct server *srv)
 	if (srv->watchdog_ev)
 		event_free(srv->watchdog_ev);
 	fdstore_close_unused(&srv->inh);
+	if (srv->loaded_state_fd >= 0)
+		close(srv->loaded_state_fd);
 	if (srv->base)
 		event_base_free(srv->base);
 	control_socket_close(&srv->cs);
@@ -433,10 +454,11 @@ static void teardown(struct server *srv)
 
 int server_run(const struct server_config *cfg)
 {
-	struct server srv = { .cfg = cfg, .exit_code = GICD_EXIT_FAILURE };
+	struct server srv = { .cfg = cfg, .exit_code = GICD_EXIT_FAILURE, .loaded_state_fd = -1 };
 	char where[160];
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &srv.started);
 	sg_notice("gicd-server %s starting for VM %s", SG_VERSION, cfg->vm_name);
 	/* Peers that vanish must cost an EPIPE, not the process. */
 	signal(SIGPIPE, SIG_IGN);
@@ -480,4 +502,51 @@ int server_run(const struct server_config *cfg)
 	teardown(&srv);
 	sg_notice("gicd-server stopped (exit code %d)", srv.exit_code);
 	return srv.exit_code;
+}
+
+/* ------------------------------------------------ in-process (fuzz/) */
+
+struct server *server_inproc_new(struct event_base *base, int listen_fd,
+				 const struct server_config *cfg)
+{
+	struct server *srv = calloc(1, sizeof(*srv));
+
+	if (!srv)
+		return NULL;
+	srv->cfg = cfg;
+	srv->base = base;
+	srv->exit_code = GICD_EXIT_FAILURE;
+	srv->loaded_state_fd = -1;
+	srv->cs.fd = listen_fd; /* the caller's: control_free() leaves it open */
+	srv->detach_ev = event_new(base, -1, 0, on_detach, srv);
+	if (!srv->detach_ev || setup_control(srv) < 0) {
+		server_inproc_free(srv);
+		return NULL;
+	}
+	return srv;
+}
+
+const struct session *server_inproc_session(const struct server *srv)
+{
+	return srv->session;
+}
+
+bool server_inproc_stopped(const struct server *srv)
+{
+	/* on_detach() is the only place an in-process server sets it. */
+	return srv->exit_code == GICD_EXIT_OK;
+}
+
+void server_inproc_free(struct server *srv)
+{
+	if (!srv)
+		return;
+	admin_free(srv->admin); /* before the session it reports on, as teardown() */
+	session_free(srv->session);
+	control_free(srv->control);
+	if (srv->detach_ev)
+		event_free(srv->detach_ev);
+	if (srv->loaded_state_fd >= 0)
+		close(srv->loaded_state_fd);
+	free(srv);
 }

@@ -33,4 +33,19 @@ struct server_config {
 /* Runs the daemon until it stops; returns the exit code. */
 int server_run(const struct server_config *cfg);
 
+/*
+ * In-process use (the libFuzzer targets in fuzz/): the daemon's control
+ * intake and VM session on the caller's event_base and listening socket
+ * (not taken), without signals, readiness, watchdog or sandbox.  A detach
+ * breaks the caller's loop and makes server_inproc_stopped() true.
+ */
+struct server;
+struct session;
+struct event_base;
+struct server *server_inproc_new(struct event_base *base, int listen_fd,
+				 const struct server_config *cfg);
+const struct session *server_inproc_session(const struct server *srv);
+bool server_inproc_stopped(const struct server *srv);
+void server_inproc_free(struct server *srv);
+
 #endif

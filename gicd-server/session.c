@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include "session_durable.h"
+#include "trace.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -50,6 +51,27 @@ static bool check_broken(struct session *s)
 	return s->gone;
 }
 
+/* core_handle() with the latency histograms: posted writes, device inputs
+ * that raised an interrupt (input_rx_ns is set by take()). */
+static void timed_core_handle(struct session *s, struct channel *ch, const Sg__Envelope *env)
+{
+	enum hist_id input = HIST_NR;
+	uint64_t t0 = 0;
+
+	if (env->body_case == SG__ENVELOPE__BODY_MMIO && env->mmio->posted && env->mmio->write)
+		t0 = histogram_now_ns();
+	else if (env->body_case == SG__ENVELOPE__BODY_SPI_LEVEL)
+		input = HIST_SPI_DELIVER;
+	else if (env->body_case == SG__ENVELOPE__BODY_MSI)
+		input = HIST_MSI_DELIVER;
+	s->input_delivered = false;
+	core_handle(&s->core, ch->index, env);
+	if (t0)
+		histogram_since(&s->hist[HIST_POSTED_WRITE], t0);
+	else if (input != HIST_NR && s->input_delivered)
+		histogram_since(&s->hist[input], s->input_rx_ns);
+}
+
 /*
  * The one place a message takes effect: sequence check, advance, core (its
  * effects reach the durable state at the drain's commit).  Returns the
@@ -85,7 +107,7 @@ static enum seq_verdict apply(struct session *s, struct channel *ch, const Sg__E
 	if (env->body_case == SG__ENVELOPE__BODY_RESYNC)
 		session_take_resync(s, ch->index, env);
 	else
-		core_handle(&s->core, ch->index, env);
+		timed_core_handle(s, ch, env);
 	return v;
 }
 
@@ -99,6 +121,7 @@ static void reply_malformed(struct channel *ch, uint64_t seq)
 	sg_envelope_init(&env);
 	env.body_case = SG__ENVELOPE__BODY_MMIO_REPLY;
 	env.mmio_reply = &r;
+	trace_mmio_reply(ch->index, seq, 0, TRACE_MMIO_MALFORMED);
 	channel_send(ch, &env);
 }
 
@@ -145,6 +168,7 @@ static void stash_fence(struct session *s, struct channel *ch, const Sg__Envelop
 	f->dup = dup;
 	f->seq = env->seq;
 	f->mmio = *env->mmio;
+	f->t0_ns = histogram_now_ns();
 	/* Unknown fields live in the arena; the core never looks at them. */
 	f->mmio.base.n_unknown_fields = 0;
 	f->mmio.base.unknown_fields = NULL;
@@ -156,10 +180,16 @@ static void take(struct session *s, struct channel *ch, const Sg__Envelope *env)
 	const char *why;
 	enum sg_wire_err err = sg_wire_validate(env, ch->kind, SG_TO_DAEMON, &s->shape, &why);
 
+	if (env->body_case == SG__ENVELOPE__BODY_MMIO)
+		trace_mmio_recv(&s->shape, ch->index, env->seq, env->mmio->addr, env->mmio->size,
+				env->mmio->write, env->mmio->posted, env->mmio->data);
 	if (err != SG_WIRE_OK) {
 		take_invalid(s, ch, env, err, why);
 		return;
 	}
+	if (env->body_case == SG__ENVELOPE__BODY_SPI_LEVEL ||
+	    env->body_case == SG__ENVELOPE__BODY_MSI || env->body_case == SG__ENVELOPE__BODY_BATCH)
+		s->input_rx_ns = histogram_now_ns();
 	if (env->body_case == SG__ENVELOPE__BODY_BATCH) {
 		/* Bus messages only: nothing in a batch is waited for. */
 		for (size_t i = 0; i < env->batch->n_msgs; i++)
@@ -229,8 +259,16 @@ static bool serve_fences(struct session *s)
 {
 	bool any = false;
 
-	if (s->resync_wait)
+	if (s->resync_wait) {
+		/* A channel holding a fence is not read until it is served; with
+		 * more queued behind it its level-triggered read event would fire
+		 * again at once, a busy loop until the last Resync (fuzz-server
+		 * found it).  Parked here, re-armed by session_take_resync(). */
+		for (unsigned i = 0; i < s->nr_chans; i++)
+			if (s->fence[i].valid && s->chan[i].rd_ev)
+				event_del(s->chan[i].rd_ev);
 		return false;
+	}
 	for (unsigned i = 0; i < s->nr_chans; i++) {
 		struct session_fence *f = &s->fence[i];
 		Sg__Envelope env;
@@ -305,6 +343,26 @@ static void drain_all(struct session *s)
 	}
 }
 
+/* The replies to waited-for transactions the commit just released. */
+static void note_replies(struct session *s)
+{
+	uint64_t now;
+
+	if (!s->replies_pending)
+		return;
+	now = histogram_now_ns();
+	for (unsigned i = 0; i < s->nr_chans; i++) {
+		struct session_fence *f = &s->fence[i];
+
+		if (f->replied_ns) {
+			histogram_add(&s->hist[HIST_MMIO_WAIT],
+				      now > f->replied_ns ? now - f->replied_ns : 0);
+			f->replied_ns = 0;
+		}
+	}
+	s->replies_pending = 0;
+}
+
 /*
  * The bus messages one drain produces (a batch of MSIs gives as many
  * Delivers) leave in Batch datagrams rather than one datagram each: the
@@ -324,6 +382,7 @@ static void on_readable(struct channel *ch, void *arg)
 	drain_all(s);
 	channel_batch_end(bus_chan(s));
 	session_commit(s);
+	note_replies(s);
 	check_broken(s);
 }
 
@@ -349,6 +408,13 @@ static void core_send(void *ctx, unsigned chan, const Sg__Envelope *env)
 		sg_err("core sent a %s to channel %u, which does not exist",
 		       sg_wire_body_name(env->body_case), chan);
 		return;
+	}
+	if (env->body_case == SG__ENVELOPE__BODY_DELIVER) {
+		s->input_delivered = true;
+	} else if (env->body_case == SG__ENVELOPE__BODY_MMIO_REPLY && s->fence[chan].t0_ns) {
+		s->fence[chan].replied_ns = s->fence[chan].t0_ns;
+		s->fence[chan].t0_ns = 0;
+		s->replies_pending++;
 	}
 	/* A reply leaves after the bus messages produced before it, as it
 	 * did without coalescing: no reordering across channels. */
@@ -392,6 +458,9 @@ struct session *session_new(struct event_base *base, const struct session_init *
 		s->chan[i].fd = -1;
 	out.ctx = s;
 	core_init(&s->core, &s->shape, &s->ram, &out);
+	s->core.query_hist = &s->hist[HIST_QUERY_RTT];
+	for (unsigned i = 0; i < shape->map.nr_its; i++)
+		s->core.its[i].cmd_hist = &s->hist[HIST_ITS_CMD];
 	for (unsigned i = 0; i < n; i++) {
 		enum sg_chan_kind kind = i < shape->nr_vcpus ? SG_CHAN_MMIO : SG_CHAN_BUS;
 
@@ -489,4 +558,14 @@ void session_log_stats(const struct session *s, enum sg_log_level level)
 		       (unsigned long long)t->cache_hits, (unsigned long long)t->cache_misses,
 		       (unsigned long long)t->corrupt_entries, (unsigned long long)t->table_faults);
 	}
+	sg_log(level,
+	       "counters guest ram: %u regions, writable windows %u of %u (maps %llu, reuses %llu, "
+	       "evictions %llu, unmaps %llu, map failures %llu), writes denied %llu, faults %llu",
+	       s->ram.nr_regions, s->ram.nr_windows, GUEST_RAM_MAX_WINDOWS,
+	       (unsigned long long)s->ram.stats.rw_maps, (unsigned long long)s->ram.stats.rw_reuses,
+	       (unsigned long long)s->ram.stats.rw_evictions,
+	       (unsigned long long)s->ram.stats.rw_unmaps,
+	       (unsigned long long)s->ram.stats.rw_map_fail,
+	       (unsigned long long)s->ram.stats.write_denied,
+	       (unsigned long long)s->ram.stats.write_fault);
 }

@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "core.h"
 #include "guest_ram.h"
+#include "histogram.h"
 #include "log.h"
 #include "snapshot.h"
 #include "state_store.h"
@@ -45,6 +46,8 @@ struct session_fence {
 	bool dup;
 	uint64_t seq;
 	Sg__Mmio mmio;
+	uint64_t t0_ns;	     /* taken off the channel (HIST_MMIO_WAIT); 0: answered */
+	uint64_t replied_ns; /* its reply is out, not yet released: t0_ns it had */
 };
 
 struct session_stats {
@@ -87,6 +90,14 @@ struct session {
 	const struct session_ops *ops;
 	bool gone;
 	struct session_stats stats;
+	/* For gicctl (admin_status.c, admin_stats.c): latency histograms and
+	 * the last full snapshot (CLOCK_MONOTONIC ns; 0: none yet). */
+	struct histogram hist[HIST_NR];
+	uint64_t last_snapshot_ns;
+	uint64_t last_snapshot_bytes;
+	uint64_t input_rx_ns;	  /* the device input being applied was received */
+	bool input_delivered;	  /* ... and a Deliver went out for it */
+	unsigned replies_pending; /* fences with replied_ns set */
 };
 
 struct session_init {
@@ -111,8 +122,15 @@ struct session *session_new(struct event_base *base, const struct session_init *
 			    const struct session_ops *ops);
 void session_free(struct session *s);
 
-/* Writes a full snapshot now (SIGTERM: a restart or an upgrade follows). */
-void session_checkpoint(struct session *s);
+/* Writes a full snapshot now (SIGTERM: a restart or an upgrade follows);
+ * 0 or a negative errno (logged). */
+int session_checkpoint(struct session *s);
+
+/* A full snapshot of the current state in a buffer from malloc() (gicctl
+ * snapshot save: a copy elsewhere), as the next full snapshot would be; the
+ * session's own store and delta base are untouched.  Returns its length or
+ * a negative errno. */
+ssize_t session_encode_full(struct session *s, unsigned char **out);
 
 /* The Hello, epoch and resume token (32 bytes) of the VM whose state is in
  * state_fd, for a restore; the Hello is returned with malloc (free with

@@ -17,6 +17,12 @@
 
 #include "session.h"
 #include "session_durable.h"
+#include "trace.h"
+
+/* A full snapshot carries every retained datagram: they must leave room in
+ * a state store slot for the rest of the state (SPIs, ITS, the Hello). */
+_Static_assert(DURABLE_MAX_RETAINED_BYTES + (512u << 10) <= STATE_STORE_SLOT_SIZE,
+	       "retained bus datagrams must fit a snapshot slot");
 
 static struct channel *bus(struct session *s)
 {
@@ -33,24 +39,32 @@ static void gather(struct session *s)
 
 static int write_snapshot(struct session *s)
 {
+	uint64_t t0 = trace_snapshot_start();
+	uint64_t h0 = histogram_now_ns();
 	unsigned char *rec;
 	ssize_t n;
 	int rc;
 
 	gather(s);
 	n = snapshot_encode(&s->dur, s->shadow, true, &rec);
-	if (n < 0)
+	if (n < 0) {
+		trace_snapshot(true, 0, t0, (int)n);
 		return (int)n;
+	}
 	rc = state_store_write_snapshot(&s->store, rec, (size_t)n);
 	free(rec);
+	trace_snapshot(true, (uint64_t)n, t0, rc);
 	if (rc == 0) {
+		histogram_since(&s->hist[HIST_SNAPSHOT_WRITE], h0);
+		s->last_snapshot_ns = histogram_now_ns();
+		s->last_snapshot_bytes = (uint64_t)n;
 		s->stats.snapshots++;
 		s->commits_since_snapshot = false;
 	}
 	return rc;
 }
 
-void session_checkpoint(struct session *s)
+int session_checkpoint(struct session *s)
 {
 	int rc = write_snapshot(s);
 
@@ -58,6 +72,22 @@ void session_checkpoint(struct session *s)
 		s->stats.store_errors++;
 		sg_err("VM state: full snapshot failed: %s", strerror(-rc));
 	}
+	return rc;
+}
+
+ssize_t session_encode_full(struct session *s, unsigned char **out)
+{
+	struct snapshot_shadow *sh = calloc(1, sizeof(*sh));
+	ssize_t n;
+
+	*out = NULL;
+	if (!sh)
+		return -ENOMEM;
+	gather(s);
+	n = snapshot_encode(&s->dur, sh, true, out);
+	snapshot_shadow_fini(sh);
+	free(sh);
+	return n;
 }
 
 void session_hold(struct session *s)
@@ -95,6 +125,8 @@ static void arm_timers(struct session *s)
 
 void session_commit(struct session *s)
 {
+	uint64_t t0 = trace_snapshot_start();
+	uint64_t h0 = histogram_now_ns();
 	unsigned char *rec;
 	ssize_t n;
 	int rc;
@@ -104,6 +136,9 @@ void session_commit(struct session *s)
 	if (n > 0) {
 		rc = state_store_append(&s->store, rec, (size_t)n);
 		free(rec);
+		trace_snapshot(false, (uint64_t)n, t0, rc);
+		if (rc == 0)
+			histogram_since(&s->hist[HIST_JOURNAL_WRITE], h0);
 		if (rc == -ENOSPC ||
 		    state_store_journal_used(&s->store) > STATE_STORE_JOURNAL_SIZE / 2)
 			rc = write_snapshot(s); /* the delta is part of it */
@@ -150,6 +185,13 @@ static void on_durable(evutil_socket_t fd, short what, void *arg)
 		if (seq > s->durable_sent[i] && !s->chan[i].broken) {
 			send_durable(&s->chan[i], seq);
 			s->durable_sent[i] = seq;
+			/* A timer, not a drain: nobody else looks at the channel
+			 * after this send.  If it failed (the VMM is gone) the
+			 * channel stopped reading, so its hang-up is never seen:
+			 * detach here or the daemon serves a dead VM forever
+			 * (found by gicd-sockfuzz, tests/fuzz-regress/sockfuzz). */
+			if (s->chan[i].broken)
+				s->chan_ops.broken(&s->chan[i], s);
 		}
 	}
 }
@@ -181,17 +223,28 @@ void session_take_resync(struct session *s, unsigned chan, const Sg__Envelope *e
 	const Sg__Resync *r = env->resync;
 
 	if (r->epoch && r->epoch != s->dur.epoch) {
+		/* The VMM can send any number of these: rate-limited. */
+		static struct sg_ratelimit rl = SG_RATELIMIT_INIT(1000, 10);
+
 		s->stats.resync_stale++;
-		sg_info("vCPU %u's Resync for epoch %llu ignored (epoch %llu now)", r->vcpu,
-			(unsigned long long)r->epoch, (unsigned long long)s->dur.epoch);
+		sg_log_ratelimited(&rl, SG_LOG_INFO,
+				   "vCPU %u's Resync for epoch %llu ignored (epoch %llu now)",
+				   r->vcpu, (unsigned long long)r->epoch,
+				   (unsigned long long)s->dur.epoch);
 		return;
 	}
 	core_handle(&s->core, chan, env);
 	if (r->vcpu >= s->shape.nr_vcpus || !s->resync_pending[r->vcpu])
 		return;
 	s->resync_pending[r->vcpu] = false;
-	if (--s->resync_wait == 0)
-		sg_notice("VM state: every vCPU resynchronised, serving reads again");
+	if (--s->resync_wait)
+		return;
+	sg_notice("VM state: every vCPU resynchronised, serving reads again");
+	/* Channels parked behind a fence (serve_fences()) are read again; the
+	 * drain running now serves the fences and reads what follows them. */
+	for (unsigned i = 0; i < s->nr_chans; i++)
+		if (!s->gone && !s->chan[i].broken && s->chan[i].rd_ev)
+			event_add(s->chan[i].rd_ev, NULL);
 }
 
 /* The channel's retain hook: bus datagrams stay until acknowledged. */
@@ -199,10 +252,20 @@ void session_retain(struct session *s, const unsigned char *dgram, size_t len, u
 {
 	int rc = durable_retain(&s->dur, dgram, len, last_seq);
 
-	if (rc < 0) {
+	if (rc == -ENOSPC || rc == -ENOBUFS) {
 		/* The agent acknowledges nothing: it is not reading the bus. */
-		sg_err("bus: %u messages unacknowledged by the VMM: detaching the VM",
-		       DURABLE_MAX_RETAINED);
+		if (rc == -ENOSPC)
+			sg_err("bus: %u datagrams unacknowledged by the VMM "
+			       "(DURABLE_MAX_RETAINED): "
+			       "detaching the VM",
+			       DURABLE_MAX_RETAINED);
+		else
+			sg_err("bus: %zu bytes of datagrams unacknowledged by the VMM "
+			       "(DURABLE_MAX_RETAINED_BYTES %u): detaching the VM",
+			       s->dur.retained_bytes, DURABLE_MAX_RETAINED_BYTES);
+		bus(s)->broken = true;
+	} else if (rc < 0) {
+		sg_err("bus: cannot retain a datagram: %s: detaching the VM", strerror(-rc));
 		bus(s)->broken = true;
 	}
 }

@@ -10,12 +10,16 @@
 
 /* ------------------------------------------------------------ retained */
 
-int durable_retain(struct durable *d, const void *data, size_t len, uint64_t last_seq)
+/* bytes_cap: the live path; a restore takes what was saved. */
+static int retain(struct durable *d, const void *data, size_t len, uint64_t last_seq,
+		  bool bytes_cap)
 {
 	struct retained *r;
 
 	if (d->nr_retained == DURABLE_MAX_RETAINED)
 		return -ENOSPC;
+	if (bytes_cap && d->retained_bytes + len > DURABLE_MAX_RETAINED_BYTES)
+		return -ENOBUFS;
 	r = &d->retained[d->nr_retained];
 	r->data = malloc(len);
 	if (!r->data)
@@ -24,7 +28,13 @@ int durable_retain(struct durable *d, const void *data, size_t len, uint64_t las
 	r->len = (uint32_t)len;
 	r->last_seq = last_seq;
 	d->nr_retained++;
+	d->retained_bytes += len;
 	return 0;
+}
+
+int durable_retain(struct durable *d, const void *data, size_t len, uint64_t last_seq)
+{
+	return retain(d, data, len, last_seq, true);
 }
 
 void durable_ack(struct durable *d, uint64_t acked)
@@ -34,8 +44,10 @@ void durable_ack(struct durable *d, uint64_t acked)
 	if (acked <= d->bus_acked)
 		return;
 	d->bus_acked = acked;
-	while (drop < d->nr_retained && d->retained[drop].last_seq <= acked)
+	while (drop < d->nr_retained && d->retained[drop].last_seq <= acked) {
+		d->retained_bytes -= d->retained[drop].len;
 		free(d->retained[drop++].data);
+	}
 	memmove(d->retained, d->retained + drop, (d->nr_retained - drop) * sizeof(d->retained[0]));
 	d->nr_retained -= drop;
 }
@@ -45,6 +57,7 @@ void durable_release(struct durable *d)
 	for (unsigned i = 0; i < d->nr_retained; i++)
 		free(d->retained[i].data);
 	d->nr_retained = 0;
+	d->retained_bytes = 0;
 	free(d->hello);
 	d->hello = NULL;
 	d->hello_len = 0;
@@ -302,8 +315,11 @@ int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t 
 	}
 	*epoch = st->vm->epoch;
 	memset(token, 0, 32);
-	memcpy(token, st->vm->resume_token.data,
-	       st->vm->resume_token.len < 32 ? st->vm->resume_token.len : 32);
+	/* An empty token unpacks with data NULL, which memcpy must never get
+	 * (undefined even for 0 bytes; fuzz-snapshot found it). */
+	if (st->vm->resume_token.len)
+		memcpy(token, st->vm->resume_token.data,
+		       st->vm->resume_token.len < 32 ? st->vm->resume_token.len : 32);
 	sg__gic_state__free_unpacked(st, NULL);
 	return *hello ? 0 : -ENOMEM;
 }
@@ -356,8 +372,10 @@ static int apply_identity(struct durable *d, const Sg__VmIdentity *vm)
 	sg__hello__pack(vm->hello, d->hello);
 	d->hello_len = len;
 	memset(d->token, 0, sizeof(d->token));
-	memcpy(d->token, vm->resume_token.data,
-	       vm->resume_token.len < sizeof(d->token) ? vm->resume_token.len : sizeof(d->token));
+	if (vm->resume_token.len) /* data is NULL when empty, as above */
+		memcpy(d->token, vm->resume_token.data,
+		       vm->resume_token.len < sizeof(d->token) ? vm->resume_token.len
+							       : sizeof(d->token));
 	d->epoch = vm->epoch;
 	return 0;
 }
@@ -383,6 +401,7 @@ int snapshot_apply(struct durable *d, const void *data, size_t len)
 		for (unsigned i = 0; i < d->nr_retained; i++)
 			free(d->retained[i].data);
 		d->nr_retained = 0;
+		d->retained_bytes = 0;
 	}
 	if (st->dist) {
 		c->dist.ctlr = st->dist->ctlr & (GICD_CTLR_ENABLE_G0 | GICD_CTLR_ENABLE_G1);
@@ -422,7 +441,12 @@ int snapshot_apply(struct durable *d, const void *data, size_t len)
 
 		if (o->last_seq <= d->bus_acked)
 			continue;
-		rc = durable_retain(d, o->datagram.data, o->datagram.len, o->last_seq);
+		/* Only what we could have sent: an empty one would reach memcpy
+		 * as NULL (fuzz-snapshot found it), an oversized one would go to
+		 * the agent as it is after the restore. */
+		if (o->datagram.len == 0 || o->datagram.len > SG_WIRE_MAX)
+			continue;
+		rc = retain(d, o->datagram.data, o->datagram.len, o->last_seq, false);
 	}
 	if (st->next_query_id)
 		c->reads.next_id = st->next_query_id;

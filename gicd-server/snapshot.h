@@ -18,8 +18,18 @@
 #include "core.h"
 
 #define SG_SNAPSHOT_SCHEMA 1u
-/* Bus datagrams retained until the agent acknowledges them. */
-#define DURABLE_MAX_RETAINED 8192u
+/*
+ * Bus datagrams retained until the agent acknowledges them (Ack), and their
+ * bytes.  Why: an agent that never acknowledges would otherwise grow the
+ * daemon's memory and every full snapshot without bound.  The bytes cap
+ * keeps a full snapshot inside one state store slot (STATE_STORE_SLOT_SIZE,
+ * 4 MiB, checked in session_durable.c) with room for the rest of the state;
+ * both are far above what an agent that acknowledges after each burst
+ * leaves unacknowledged.  Reaching either detaches the VM (logged at error
+ * level): durable_retain() says -ENOSPC (datagrams) or -ENOBUFS (bytes).
+ */
+#define DURABLE_MAX_RETAINED	   8192u
+#define DURABLE_MAX_RETAINED_BYTES (3u << 20)
 
 /* One bus datagram the agent has not acknowledged yet. */
 struct retained {
@@ -45,6 +55,7 @@ struct durable {
 	uint64_t bus_out_seq; /* last seq the daemon gave a bus message */
 	uint64_t bus_acked;   /* the agent has everything up to here */
 	unsigned nr_retained;
+	size_t retained_bytes;				/* their datagrams' length */
 	struct retained retained[DURABLE_MAX_RETAINED]; /* oldest first */
 };
 
@@ -96,7 +107,9 @@ int snapshot_identity(const void *data, size_t len, Sg__Hello **hello, uint64_t 
 /* Frees what d owns (the Hello copy and retained outputs), not the core. */
 void durable_release(struct durable *d);
 
-/* Appends a bus datagram to the retained outputs; -ENOSPC when full. */
+/* Appends a bus datagram to the retained outputs; -ENOSPC when
+ * DURABLE_MAX_RETAINED datagrams, -ENOBUFS when DURABLE_MAX_RETAINED_BYTES
+ * bytes are retained already. */
 int durable_retain(struct durable *d, const void *data, size_t len, uint64_t last_seq);
 /* Drops the retained outputs the agent acknowledged (seq <= acked). */
 void durable_ack(struct durable *d, uint64_t acked);

@@ -113,6 +113,8 @@ struct its_cache_entry {
 	uint32_t epoch; /* valid iff equal to its.cache_epoch */
 };
 
+struct histogram;
+
 struct its {
 	struct its_state st;
 	unsigned index; /* which ITS frame of the address map */
@@ -123,6 +125,8 @@ struct its {
 	uint32_t cache_epoch;
 	struct its_cache_entry cache[ITS_CACHE_SIZE];
 	uint8_t cache_victim[ITS_CACHE_SIZE / ITS_CACHE_WAYS]; /* next way to replace, per set */
+	/* Set by the daemon (gicctl stats): time per command; NULL: none. */
+	struct histogram *cmd_hist;
 };
 
 enum its_status {

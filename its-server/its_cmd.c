@@ -11,7 +11,10 @@
 #include <endian.h>
 #include <string.h>
 
+#include "histogram.h"
 #include "its_internal.h"
+#include "log.h"
+#include "trace.h"
 
 #define CBASER_VALID	(1ull << 63)
 #define CBASER_PA	0x000FFFFFFFFFF000ull /* [51:12] */
@@ -63,11 +66,40 @@ static uint64_t f_rdbase(uint64_t dw)
 	return (dw >> 16) & CMD_RDBASE_MASK;
 }
 
+/* What a command error means, for the log (docs/its.md lists the codes). */
+static const char *err_text(unsigned code)
+{
+	switch (code) {
+	case ITS_E_DEVICE_OOR:
+		return "DEVICE_OOR: DeviceID beyond the device table (GITS_BASER0) or 16 bits";
+	case ITS_E_ITTSIZE_OOR: return "ITTSIZE_OOR: MAPD Size above 15 (16 EventID bits)";
+	case ITS_E_COLLECTION_OOR:
+		return "COLLECTION_OOR: ICID beyond the collection table (GITS_BASER1)";
+	case ITS_E_UNMAPPED_DEVICE: return "UNMAPPED_DEVICE";
+	case ITS_E_ID_OOR: return "ID_OOR: EventID beyond the device's ITT";
+	case ITS_E_PHYSICALID_OOR: return "PHYSICALID_OOR: pINTID not an LPI (8192..65535)";
+	case ITS_E_UNMAPPED_INTERRUPT: return "UNMAPPED_INTERRUPT";
+	case ITS_E_UNMAPPED_COLLECTION: return "UNMAPPED_COLLECTION";
+	case ITS_E_TGT_OOR: return "TGT_OOR: RDbase names no vCPU";
+	case ITS_E_TABLE_FAULT: return "table fault: a table or ITT entry not in guest RAM";
+	case ITS_E_CMDQ_FAULT: return "queue fault: the command is not in guest RAM";
+	case ITS_E_CWRITER_OOR: return "CWRITER beyond the command queue (GITS_CBASER.Size)";
+	case ITS_E_UNKNOWN_CMD: return "unknown command";
+	}
+	return "?";
+}
+
 static enum cmd_res fail(struct its *its, uint8_t op, unsigned code)
 {
+	bool stalls = code == ITS_E_TABLE_FAULT || code == ITS_E_CMDQ_FAULT;
+
 	its->st.last_error = ITS_ERR(op, code);
 	its->st.nr_errors++;
-	return code == ITS_E_TABLE_FAULT || code == ITS_E_CMDQ_FAULT ? CMD_STALL : CMD_SKIP;
+	/* The guest's own doing; rate-limited like every input a peer controls. */
+	sg_reject_log("its%u: command 0x%02x at CREADR 0x%llx failed (error 0x%06x) %s: %s",
+		      its->index, op, (unsigned long long)its->st.creadr, its->st.last_error,
+		      err_text(code), stalls ? "queue stalled" : "skipped");
+	return stalls ? CMD_STALL : CMD_SKIP;
 }
 
 /* Whether id fits the table of that kind (its size, and the ID width). */
@@ -329,6 +361,9 @@ static void stall(struct its *its, enum its_stall why, unsigned code)
 	its->st.last_error = ITS_ERR(0, code);
 	its->st.nr_errors++;
 	its->stats.cmd_stalls++;
+	sg_reject_log("its%u: command queue stalled at CREADR 0x%llx (error 0x%06x): %s",
+		      its->index, (unsigned long long)its->st.creadr, its->st.last_error,
+		      err_text(code));
 }
 
 void its_process(struct its *its)
@@ -353,6 +388,8 @@ void its_process(struct its *its)
 	for (uint64_t n = qbytes / GITS_CMD_SIZE; n && st->creadr != st->cwriter; n--) {
 		uint64_t le[4];
 		struct cmd c;
+		enum cmd_res res;
+		uint64_t t0;
 
 		if (guest_ram_read(its->ram, base + st->creadr, le, sizeof(le)) < 0) {
 			stall(its, ITS_STALL_CMD, ITS_E_CMDQ_FAULT);
@@ -362,7 +399,12 @@ void its_process(struct its *its)
 			c.dw[i] = le64toh(le[i]);
 		c.op = (uint8_t)c.dw[0];
 		its->stats.commands++;
-		switch (execute(its, &c)) {
+		t0 = its->cmd_hist ? histogram_now_ns() : 0;
+		res = execute(its, &c);
+		histogram_since(its->cmd_hist, t0);
+		trace_its_cmd(its->index, st->creadr, c.dw,
+			      res == CMD_SKIP || res == CMD_STALL ? st->last_error : 0);
+		switch (res) {
 		case CMD_DONE: break;
 		case CMD_SKIP: its->stats.cmd_errors++; break;
 		case CMD_STALL:

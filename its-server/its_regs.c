@@ -7,6 +7,7 @@
  * RAZ/WI and counted.  State changes go to its_cmd.c and its_table.c.
  */
 #include "its_internal.h"
+#include "log.h"
 
 #define CBASER_WRITABLE                                                                            \
 	((1ull << 63) | (7ull << 59) | (7ull << 53) | 0x000FFFFFFFFFF000ull | (3ull << 10) |       \
@@ -122,9 +123,16 @@ static bool known(uint32_t off)
 	       w == GITS_TRANSLATER;
 }
 
-static enum its_status ignored(uint64_t *counter)
+/*
+ * A guest access the ITS ignores: counted, and logged from this one call
+ * site, rate-limited (a guest can repeat it at will).
+ */
+static enum its_status ignored(const struct its *its, uint64_t *counter, unsigned vcpu, bool write,
+			       uint32_t offset, unsigned size, const char *why)
 {
 	(*counter)++;
+	sg_reject_log("vCPU %u: GITS%u %s of %u bytes at offset 0x%05x ignored: %s", vcpu,
+		      its->index, write ? "write" : "read", size, offset, why);
 	return ITS_IGNORED;
 }
 
@@ -134,14 +142,16 @@ enum its_status its_mmio_read(struct its *its, unsigned vcpu, uint32_t offset, u
 	uint32_t base = offset & ~7u;
 	uint64_t v;
 
-	(void)vcpu;
 	*val = 0;
 	if (offset >= GITS_FRAME_SIZE || !known(offset))
-		return ignored(&its->stats.reserved);
+		return ignored(its, &its->stats.reserved, vcpu, false, offset, size,
+			       "reserved offset");
 	if (!access_ok(offset, size))
-		return ignored(&its->stats.bad_width);
+		return ignored(its, &its->stats.bad_width, vcpu, false, offset, size,
+			       "access width the register does not allow");
 	if (offset == GITS_TRANSLATER)
-		return ignored(&its->stats.wo_read);
+		return ignored(its, &its->stats.wo_read, vcpu, false, offset, size,
+			       "write-only register");
 	if (offset == GITS_CTLR) {
 		*val = its->st.ctlr | (its_quiescent(its) ? GITS_CTLR_QUIESCENT : 0);
 		return ITS_OK;
@@ -166,11 +176,12 @@ enum its_status its_mmio_write(struct its *its, unsigned vcpu, uint32_t offset, 
 	bool enabled = its->st.ctlr & GITS_CTLR_ENABLED;
 	uint64_t v;
 
-	(void)vcpu;
 	if (offset >= GITS_FRAME_SIZE || !known(offset))
-		return ignored(&its->stats.reserved);
+		return ignored(its, &its->stats.reserved, vcpu, true, offset, size,
+			       "reserved offset");
 	if (!access_ok(offset, size))
-		return ignored(&its->stats.bad_width);
+		return ignored(its, &its->stats.bad_width, vcpu, true, offset, size,
+			       "access width the register does not allow");
 	if (offset == GITS_TRANSLATER) {
 		/* A CPU write carries no requester ID: DeviceID 0 (docs/architecture.md). */
 		its_msi(its, 0, (uint32_t)(size == 2 ? val & 0xFFFF : val & 0xFFFFFFFF));
@@ -181,7 +192,8 @@ enum its_status its_mmio_write(struct its *its, unsigned vcpu, uint32_t offset, 
 		return ITS_OK;
 	}
 	if (offset == GITS_IIDR || is_idreg(offset) || base == GITS_TYPER || base == GITS_CREADR)
-		return ignored(&its->stats.ro_write);
+		return ignored(its, &its->stats.ro_write, vcpu, true, offset, size,
+			       "read-only register");
 	/* Merge a 32-bit half into the register as the guest reads it. */
 	v = reg64_read(its, base);
 	if (size == 4) {
@@ -195,7 +207,8 @@ enum its_status its_mmio_write(struct its *its, unsigned vcpu, uint32_t offset, 
 	case GITS_CBASER:
 		/* Writable only while the ITS is disabled (UNPREDICTABLE otherwise). */
 		if (enabled)
-			return ignored(&its->stats.locked_write);
+			return ignored(its, &its->stats.locked_write, vcpu, true, offset, size,
+				       "register written while the ITS is enabled");
 		its_cmdq_set_cbaser(its, v & CBASER_WRITABLE);
 		return ITS_OK;
 	case GITS_CWRITER:
@@ -208,7 +221,8 @@ enum its_status its_mmio_write(struct its *its, unsigned vcpu, uint32_t offset, 
 	if ((base - GITS_BASER) / 8 >= 2)
 		return ITS_OK; /* GITS_BASER2..7: RAZ/WI */
 	if (enabled)
-		return ignored(&its->stats.locked_write);
+		return ignored(its, &its->stats.locked_write, vcpu, true, offset, size,
+			       "register written while the ITS is enabled");
 	baser_write(its, (base - GITS_BASER) / 8, v);
 	return ITS_OK;
 }

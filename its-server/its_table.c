@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "its_internal.h"
+#include "log.h"
 
 #define BASER_VALID    (1ull << 63)
 #define BASER_INDIRECT (1ull << 62)
@@ -117,13 +118,22 @@ enum its_res its_entry_write(struct its *its, uint32_t owner, const struct its_s
 
 /* -------------------------------------------------------- entry formats */
 
+/* An entry with V=1 that is not one we wrote: not valid, counted, logged
+ * (rate-limited: the guest owns the memory and can repeat it at will). */
+static void corrupt(struct its *its, const char *what, uint64_t raw)
+{
+	its->stats.corrupt_entries++;
+	sg_reject_log("its%u: corrupt %s 0x%016llx in guest RAM: treated as not valid", its->index,
+		      what, (unsigned long long)raw);
+}
+
 /* V=1 with our tag and no RES0 bits set; else counted as corrupt. */
-static bool entry_ok(struct its *its, uint64_t raw, uint64_t res0)
+static bool entry_ok(struct its *its, uint64_t raw, uint64_t res0, const char *what)
 {
 	if (!(raw & ITS_ENTRY_VALID))
 		return false;
 	if ((raw & (ITS_ENTRY_VALID | ITS_ENTRY_VERSION_MASK)) != ITS_ENTRY_TAG || (raw & res0)) {
-		its->stats.corrupt_entries++;
+		corrupt(its, what, raw);
 		return false;
 	}
 	return true;
@@ -140,11 +150,11 @@ uint64_t its_dte_encode(const struct its_dte *e)
 void its_dte_decode(struct its *its, uint64_t raw, struct its_dte *e)
 {
 	memset(e, 0, sizeof(*e));
-	if (!entry_ok(its, raw, DTE_RES0))
+	if (!entry_ok(its, raw, DTE_RES0, "device table entry"))
 		return;
 	e->size = (uint8_t)((raw & DTE_SIZE_MASK) >> DTE_SIZE_SHIFT);
 	if (e->size >= ITS_EVENT_ID_BITS) {
-		its->stats.corrupt_entries++;
+		corrupt(its, "device table entry", raw);
 		return;
 	}
 	e->itt = (raw & DTE_ITT_MASK) << 8;
@@ -161,11 +171,11 @@ uint64_t its_cte_encode(const struct its_cte *e)
 void its_cte_decode(struct its *its, uint64_t raw, struct its_cte *e)
 {
 	memset(e, 0, sizeof(*e));
-	if (!entry_ok(its, raw, CTE_RES0))
+	if (!entry_ok(its, raw, CTE_RES0, "collection table entry"))
 		return;
 	e->rdbase = (uint16_t)(raw & CTE_RDBASE_MASK);
 	if (e->rdbase >= its->shape->nr_vcpus) {
-		its->stats.corrupt_entries++;
+		corrupt(its, "collection table entry", raw);
 		return;
 	}
 	e->valid = true;
@@ -181,12 +191,12 @@ uint64_t its_ite_encode(const struct its_ite *e)
 void its_ite_decode(struct its *its, uint64_t raw, struct its_ite *e)
 {
 	memset(e, 0, sizeof(*e));
-	if (!entry_ok(its, raw, ITE_RES0))
+	if (!entry_ok(its, raw, ITE_RES0, "interrupt translation entry"))
 		return;
 	e->icid = (uint16_t)(raw >> ITE_ICID_SHIFT);
 	e->intid = (uint32_t)(raw & ITE_INTID_MASK);
 	if (!gic_intid_is_lpi(e->intid)) {
-		its->stats.corrupt_entries++;
+		corrupt(its, "interrupt translation entry", raw);
 		return;
 	}
 	e->valid = true;
@@ -249,6 +259,11 @@ void its_table_remap(struct its *its, enum its_tab which)
 	its_table_decode(its, which, &t);
 	/* Level-2 pages of a two-level table get their windows when first written;
 	 * a table outside RAM gets none and its writes fault later. */
-	if (t.valid && !t.indirect && guest_ram_map_rw(its->ram, t.base, t.bytes, owner) < 0)
+	if (t.valid && !t.indirect && guest_ram_map_rw(its->ram, t.base, t.bytes, owner) < 0) {
 		its->stats.table_faults++;
+		sg_reject_log("its%u: %s table at 0x%llx (%llu bytes) is not writable guest RAM: "
+			      "commands that use it will fail",
+			      its->index, which == ITS_TAB_DEVICE ? "device" : "collection",
+			      (unsigned long long)t.base, (unsigned long long)t.bytes);
+	}
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "its_internal.h"
+#include "trace.h"
 
 unsigned its_lookup(struct its *its, uint32_t device_id, uint32_t event_id, struct its_xlate *x)
 {
@@ -51,12 +52,14 @@ void its_msi(struct its *its, uint32_t device_id, uint32_t event_id)
 	/* GITS_CTLR.Enabled == 0: translation requests are ignored. */
 	if (!(its->st.ctlr & GITS_CTLR_ENABLED)) {
 		its->stats.msi_disabled++;
+		trace_msi(its->index, device_id, event_id, 0, 0, TRACE_MSI_DISABLED);
 		return;
 	}
 	c = its_cache_find(its, device_id, event_id);
 	if (c) {
 		its->stats.cache_hits++;
 		its->stats.msi_delivered++;
+		trace_msi(its->index, device_id, event_id, c->intid, c->vcpu, TRACE_MSI_CACHED);
 		its->out.deliver_lpi(its->out.ctx, c->vcpu, c->intid);
 		return;
 	}
@@ -68,9 +71,12 @@ void its_msi(struct its *its, uint32_t device_id, uint32_t event_id)
 			its->stats.msi_fault++;
 		else
 			its->stats.msi_unmapped++;
+		trace_msi(its->index, device_id, event_id, 0, 0,
+			  err == ITS_E_TABLE_FAULT ? TRACE_MSI_FAULT : TRACE_MSI_UNMAPPED);
 		return;
 	}
 	its_cache_insert(its, device_id, event_id, x.cte.rdbase, x.ite.icid, x.ite.intid);
 	its->stats.msi_delivered++;
+	trace_msi(its->index, device_id, event_id, x.ite.intid, x.cte.rdbase, TRACE_MSI_TRANSLATED);
 	its->out.deliver_lpi(its->out.ctx, x.cte.rdbase, x.ite.intid);
 }

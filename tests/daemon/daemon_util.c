@@ -14,8 +14,9 @@
 
 #include "gic_regs.h"
 
-/* Safety net against a hung daemon: not a synchronisation. */
-#define REPLY_TIMEOUT_MS 30000
+/* Safety net against a hung daemon: not a synchronisation.  Scaled for a
+ * daemon under valgrind (HARNESS_TIMEOUT_MULTIPLIER). */
+#define REPLY_TIMEOUT_MS (30000 * (int)harness_timeout_scale())
 
 void vm_start(struct vm *vm, unsigned nr_vcpus, unsigned nr_spis, const char *const *extra)
 {
@@ -223,4 +224,22 @@ int hello_exchange_raw(const char *control_path, const void *msg, size_t len, co
 	if (reason && reason_len)
 		snprintf(reason, reason_len, "%s", w->welcome->reason);
 	return status;
+}
+
+void assert_takes_good_vm(struct harness_daemon *d)
+{
+	struct sg_vm_shape shape;
+	struct sg_attachment att;
+	struct mmio_chan ch;
+	uint64_t v = 0;
+
+	ck_assert(harness_daemon_alive(d));
+	harness_shape(&shape, 2, 64, 0);
+	harness_attach(d, &shape, &att);
+	ck_assert_int_eq(mmio_chan_init(&ch, 0), 0);
+	ch.fd = att.mmio_fd[0];
+	ck_assert_int_eq(mmio_chan_call(&ch, shape.map.gicd_base + GICD_IIDR, 4, false, &v), 0);
+	ck_assert_uint_eq(v, SG_IIDR);
+	mmio_chan_fini(&ch);
+	sg_attachment_close(&att);
 }

@@ -45,6 +45,10 @@ Sg__MmioReply__Status vm_call_status(struct vm *vm, unsigned vcpu, uint64_t addr
 /* The daemon is alive and answers a read of GICD_IIDR on vcpu's channel. */
 void vm_assert_healthy(struct vm *vm, unsigned vcpu);
 
+/* The daemon is alive and attaches a good VM (2 vCPUs, 64 SPIs) through
+ * d's control socket, whose channel answers a read of GICD_IIDR. */
+void assert_takes_good_vm(struct harness_daemon *d);
+
 void send_raw(int fd, const void *buf, size_t len, const int *fds, unsigned nfds);
 void send_env(int fd, const Sg__Envelope *env);
 /* An Envelope with one Mmio body (version as given). */

@@ -239,25 +239,6 @@ static int hb_send(struct harness_daemon *d, struct hello_build *b, enum hello_c
 	return hello_exchange(d->control_path, &b->env, b->fds, b->nfds, reason, len);
 }
 
-/* The daemon is alive and attaches a good VM, whose channel answers. */
-static void assert_takes_good_vm(struct harness_daemon *d)
-{
-	struct sg_vm_shape shape;
-	struct sg_attachment att;
-	struct mmio_chan ch;
-	uint64_t v = 0;
-
-	ck_assert(harness_daemon_alive(d));
-	harness_shape(&shape, 2, 64, 0);
-	harness_attach(d, &shape, &att);
-	ck_assert_int_eq(mmio_chan_init(&ch, 0), 0);
-	ch.fd = att.mmio_fd[0];
-	ck_assert_int_eq(mmio_chan_call(&ch, shape.map.gicd_base + GICD_IIDR, 4, false, &v), 0);
-	ck_assert_uint_eq(v, SG_IIDR);
-	mmio_chan_fini(&ch);
-	sg_attachment_close(&att);
-}
-
 START_TEST(test_bad_hello)
 {
 	struct harness_daemon d;

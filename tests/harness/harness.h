@@ -81,10 +81,21 @@ int harness_daemon_restart(struct harness_daemon *d, int sig, const char *const 
 void harness_daemon_set_server(struct harness_daemon *d, const char *path);
 
 /* Sends SIGTERM and waits; returns the exit code, or 128+signal if killed.
- * Removes the temp dir. */
+ * Removes the temp dir.  Under GICD_SERVER_WRAPPER (below), an exit code
+ * equal to the wrapper's --error-exitcode fails the test here (also in
+ * harness_daemon_restart()). */
 int harness_daemon_stop(struct harness_daemon *d);
 
 bool harness_daemon_alive(struct harness_daemon *d);
+
+/*
+ * GICD_SERVER_WRAPPER="valgrind --error-exitcode=97 ...": every daemon runs
+ * under that command (split on blanks, found in PATH) and with --no-seccomp;
+ * true if one is set.  HARNESS_TIMEOUT_MULTIPLIER=N scales the harness's
+ * safety-net timeouts for such a slow daemon.
+ */
+bool harness_daemon_wrapped(void);
+unsigned harness_timeout_scale(void);
 
 /* Number of lines of the daemon's log containing needle. */
 unsigned harness_log_count(const struct harness_daemon *d, const char *needle);
