@@ -16,6 +16,7 @@
 #include "gic_regs.h"
 #include "harness.h"
 #include "splitgic/agent.h"
+#include "splitgic/attach.h"
 
 static struct harness_daemon d;
 static struct sg_vm *vm;
@@ -126,6 +127,40 @@ START_TEST(test_sigterm_fd_store)
 }
 END_TEST
 
+/*
+ * The VMM went away while the daemon was down: the restored instance finds
+ * its channels' peers closed when it sends Resume.  A send that fails is
+ * the VM gone, like a hang-up: the daemon detaches and exits 0 rather than
+ * holding a dead VM (it stops reading a channel whose send failed, so it
+ * would never see the hang-up).
+ */
+START_TEST(test_vmm_gone_during_restart)
+{
+	struct sg_attachment att;
+	struct sg_vm_shape s;
+	unsigned waited_ms = 0;
+
+	args[0] = NULL;
+	harness_daemon_start_managed(&d, args);
+	harness_shape(&s, 2, 64, 0);
+	harness_attach(&d, &s, &att);
+	/* Frozen, so it cannot notice the VMM leave: the next instance must. */
+	ck_assert_int_eq(kill(d.pid, SIGSTOP), 0);
+	for (unsigned i = 0; i < att.nr_vcpus; i++)
+		close(att.mmio_fd[i]);
+	close(att.bus_fd);
+	harness_daemon_restart(&d, SIGKILL, args);
+	/* A safety net, not a timing check: the line comes at once. */
+	while (harness_log_count(&d, "detached (channel") == 0 && waited_ms < 60000) {
+		usleep(10000);
+		waited_ms += 10;
+	}
+	ck_assert_uint_eq(harness_log_count(&d, "VM state restored"), 1);
+	ck_assert_uint_ge(harness_log_count(&d, "detached (channel"), 1);
+	ck_assert_int_eq(harness_daemon_stop(&d), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("restart");
@@ -136,6 +171,7 @@ int main(void)
 	tcase_add_test(tc, test_sigterm_state_file);
 	tcase_add_test(tc, test_sigkill_fd_store);
 	tcase_add_test(tc, test_sigterm_fd_store);
+	tcase_add_test(tc, test_vmm_gone_during_restart);
 	suite_add_tcase(s, tc);
 	return check_run_suite(s);
 }
