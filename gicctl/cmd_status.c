@@ -256,7 +256,7 @@ static void print_text(const struct status *s)
 		FIELD("state", "attached by VMM pid %u (uid %u, gid %u)", s->vmm_pid, s->vmm_uid,
 		      s->vmm_gid);
 	else if (s->awaiting_reattach)
-		FIELD("state", "no VM attached: waiting for re-attach from the state file");
+		FIELD("state", "no VM attached: a saved VM waits for its VMM to re-attach");
 	else
 		FIELD("state", "no VM attached");
 	FIELD("state store", "%s", s->store);

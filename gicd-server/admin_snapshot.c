@@ -179,7 +179,7 @@ static void save(struct admin_conn *c, int fd)
 	unsigned char *rec = NULL, *map;
 	Sg__Hello *hello;
 	ssize_t n = 0;
-	off_t size;
+	off_t size = 0;
 	int img = -1, rc;
 
 	if (!s) {
@@ -397,7 +397,7 @@ static void load(struct admin_conn *c, int fd)
 	Sg__SnapshotResult res = SG__SNAPSHOT_RESULT__INIT;
 	Sg__Hello *hello = NULL;
 	struct why why = { "" };
-	off_t size;
+	off_t size = 0;
 	int img, rc;
 
 	if (srv->session) {

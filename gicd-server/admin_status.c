@@ -143,8 +143,10 @@ void admin_status(struct admin_conn *c, const Sg__StatusRequest *req)
 	}
 	if (srv->cfg->state_file)
 		snprintf(store, sizeof(store), "state file %s", srv->cfg->state_file);
-	else
+	else if (getenv("NOTIFY_SOCKET"))
 		snprintf(store, sizeof(store), "memfd (fd store)");
+	else /* no service manager to keep it: gone with this process */
+		snprintf(store, sizeof(store), "memfd (no fd store: not kept across a restart)");
 
 	r.rep_case = SG__ADMIN_REPLY__REP_STATUS;
 	r.status = &st;

@@ -256,7 +256,7 @@ START_TEST(test_status_awaiting_reattach)
 	r = gicctl_run(&d, args);
 	ck_assert_int_eq(r.exit_code, 0);
 	ck_assert_ptr_nonnull(
-		strstr(r.out, "no VM attached: waiting for re-attach from the state file"));
+		strstr(r.out, "no VM attached: a saved VM waits for its VMM to re-attach"));
 	gicctl_run_free(&r);
 	ck_assert_int_eq(harness_daemon_stop(&d), 0);
 	unlink(path);
