@@ -92,6 +92,17 @@ static void mark_broken(struct channel *ch)
 	event_del(ch->wr_ev);
 }
 
+/*
+ * A send that failed: the VMM is gone (or not reading).  The channel is no
+ * longer read, so its hang-up would never be seen: the owner is told now,
+ * whoever sent (a drain, a timer, a restore).
+ */
+static void send_failed(struct channel *ch)
+{
+	mark_broken(ch);
+	ch->ops->broken(ch, ch->ops->arg);
+}
+
 /* Sends queued datagrams in order until the queue is empty or the socket full. */
 static int flush_queue(struct channel *ch)
 {
@@ -129,8 +140,7 @@ static void on_writable(evutil_socket_t fd, short what, void *arg)
 	rc = flush_queue(ch);
 	if (rc < 0) {
 		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
-		mark_broken(ch);
-		ch->ops->broken(ch, ch->ops->arg);
+		send_failed(ch);
 		return;
 	}
 	if (ch->txq_len == 0)
@@ -259,12 +269,12 @@ static void enqueue(struct channel *ch, const unsigned char *msg, uint16_t len, 
 	if (ch->txq_msgs + nmsgs > CHANNEL_TXQ_MAX) {
 		sg_err("%s: %u messages wait for the VMM, which is not reading: detaching the VM",
 		       ch->name, CHANNEL_TXQ_MAX);
-		mark_broken(ch);
+		send_failed(ch);
 		return;
 	}
 	if (evbuffer_add(ch->txq, hdr, sizeof(hdr)) < 0 || evbuffer_add(ch->txq, msg, len) < 0) {
 		sg_err("%s: out of memory queueing a message: detaching the VM", ch->name);
-		mark_broken(ch);
+		send_failed(ch);
 		return;
 	}
 	if (ch->txq_len++ == 0 && !ch->held)
@@ -303,7 +313,7 @@ static void send_datagram(struct channel *ch, const unsigned char *buf, size_t l
 		enqueue(ch, buf, (uint16_t)len, nmsgs);
 	} else if (rc < 0) {
 		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
-		mark_broken(ch);
+		send_failed(ch);
 	}
 }
 
@@ -353,7 +363,7 @@ void channel_send(struct channel *ch, const Sg__Envelope *env)
 	if (len < 0) {
 		sg_err("%s: cannot encode a %s: detaching the VM", ch->name,
 		       sg_wire_body_name(env->body_case));
-		mark_broken(ch);
+		send_failed(ch);
 		return;
 	}
 	ch->stats.tx++;
@@ -391,7 +401,7 @@ void channel_release(struct channel *ch)
 	rc = flush_queue(ch);
 	if (rc < 0) {
 		sg_err("%s: sending to the VMM failed: %s", ch->name, strerror(-rc));
-		mark_broken(ch);
+		send_failed(ch);
 		return;
 	}
 	/* The held ones are at the tail of the queue. */

@@ -85,7 +85,8 @@ enum channel_rx {
 /* What a channel tells its owner (the VM session). */
 struct channel_ops {
 	void (*readable)(struct channel *ch, void *arg);
-	/* The output queue failed (peer gone or not reading): ch->broken is set. */
+	/* A send or the output queue failed (peer gone or not reading), from
+	 * whatever path sent: ch->broken is set.  May run inside a send. */
 	void (*broken)(struct channel *ch, void *arg);
 	/* Bus: a datagram carrying numbered messages up to last_seq was produced
 	 * (the session keeps it until the agent acknowledges it).  May be NULL. */
@@ -115,7 +116,8 @@ enum channel_rx channel_recv(struct channel *ch, unsigned char *rxbuf, struct sg
 void channel_reject(struct channel *ch, enum sg_wire_err err, uint64_t seq, const char *why);
 
 /*
- * Sends env, or queues it if the socket is full; sets ch->broken on failure.
+ * Sends env, or queues it if the socket is full; on failure sets ch->broken
+ * and calls ops->broken.
  * While a batch is open on the bus, a message that may travel in a Batch
  * (docs/protocol.md) is appended to it instead; anything else first sends
  * what was appended, so the order on the socket is the order of the calls.

@@ -479,10 +479,6 @@ struct session *session_new(struct event_base *base, const struct session_init *
 		session_free(s);
 		return NULL;
 	}
-	/* A restore sends Resume and the retained outputs at once: if the VMM
-	 * went away meanwhile, the failed send is its hang-up (a broken
-	 * channel is not read again, so nothing else would notice). */
-	check_broken(s);
 	return s;
 }
 

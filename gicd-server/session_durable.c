@@ -185,13 +185,6 @@ static void on_durable(evutil_socket_t fd, short what, void *arg)
 		if (seq > s->durable_sent[i] && !s->chan[i].broken) {
 			send_durable(&s->chan[i], seq);
 			s->durable_sent[i] = seq;
-			/* A timer, not a drain: nobody else looks at the channel
-			 * after this send.  If it failed (the VMM is gone) the
-			 * channel stopped reading, so its hang-up is never seen:
-			 * detach here or the daemon serves a dead VM forever
-			 * (found by gicd-sockfuzz, tests/fuzz-regress/sockfuzz). */
-			if (s->chan[i].broken)
-				s->chan_ops.broken(&s->chan[i], s);
 		}
 	}
 }
