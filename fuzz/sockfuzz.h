@@ -7,7 +7,12 @@
  *                      counters, the health check;
  *   sockfuzz_agent.c   the VM: attach, sequence prediction, I/O, the
  *                      minimal agent, the fd kinds;
- *   sockfuzz_cases.c   the random source and the case generators and mutators.
+ *   sockfuzz_mutate.c  the random source, its edge values, the byte-level
+ *                      mutations of a packed datagram;
+ *   sockfuzz_msg.c     one random message for a data channel, packed;
+ *   sockfuzz_fds.c     fd passing and connection abuse: fd lists, Hellos;
+ *   sockfuzz_cases.c   the case generators: kinds, datagrams per channel,
+ *                      SPI and ITS flows.
  */
 #ifndef SOCKFUZZ_H
 #define SOCKFUZZ_H
@@ -226,8 +231,26 @@ void fdset_make(struct fdset *s, const uint8_t *kinds, unsigned n);
 void fdset_sent(struct fdset *s);
 void fdset_end(struct fdset *s);
 
+/* sockfuzz_mutate.c */
+void rng_seed(uint64_t s);
+uint64_t rnd(void);
+uint64_t below(uint64_t n); /* uniform in [0, n) */
+bool chance(unsigned percent);
+uint64_t edge64(void);
+uint32_t edge32(void);
+size_t mutate(unsigned char *buf, size_t len, size_t cap, const unsigned char *other, size_t olen);
+
+/* sockfuzz_msg.c */
+size_t gen_message(const struct sg_vm_shape *s, enum sg_chan_kind kind, uint64_t *next,
+		   unsigned char *buf, size_t cap, bool *in_seq);
+
+/* sockfuzz_fds.c */
+void add_fds(struct action *a, unsigned n, bool good);
+void gen_hello(struct fcase *c, bool fresh);
+
 /* sockfuzz_cases.c */
 void case_free(struct fcase *c);
+struct action *case_add(struct fcase *c, enum act_op op, const void *data, size_t len);
 void gen_case(struct fcase *c, const struct fvm *v, uint64_t seed, uint64_t index);
 
 /* sockfuzz.c */
